@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Registers the `agentlm mix` commands. */
+export function registerMix(_program: Command): void {}

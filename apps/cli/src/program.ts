@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo.js';
+import { registerGenerate } from './commands/generate.js';
+import { registerMix } from './commands/mix.js';
+import { registerModel } from './commands/model.js';
+import { registerSynth } from './commands/synth.js';
+import { registerTokenizer } from './commands/tokenizer.js';
+import { registerTrain } from './commands/train.js';
+import { formatError } from './report.js';
+
+/** Builds the `agentlm` program; every command group lives in its own file under commands/. */
+export function buildProgram(): Command {
+  const program = new Command('agentlm')
+    .description('Build and run lightweight agentic language models (Youtu-LLM recipe) on WebGPU and CPU.')
+    .option('--verbose', 'print full stack traces on errors')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of [
+    registerTokenizer,
+    registerModel,
+    registerMix,
+    registerSynth,
+    registerTrain,
+    registerGenerate,
+    registerDemo,
+  ]) {
+    register(program);
+  }
+  return program;
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 a failure of the task, 2 a usage error. */
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed the message (or the help text, whose code is 0).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`${formatError(err, program.opts().verbose === true)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,11 @@
+const status = document.querySelector<HTMLParagraphElement>('#backend');
+
+async function detectBackend(): Promise<string> {
+  if (!('gpu' in navigator) || !navigator.gpu) return 'cpu (WebGPU is not available in this browser)';
+  const adapter = await navigator.gpu.requestAdapter();
+  return adapter ? 'webgpu' : 'cpu (no WebGPU adapter found)';
+}
+
+detectBackend().then((backend) => {
+  if (status) status.textContent = `backend: ${backend}`;
+});

@@ -1,0 +1,48 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineConfig } from 'vitepress';
+import { packages } from './packages.js';
+
+const apiDir = join(import.meta.dirname, '..', 'api');
+// typedoc writes one folder per package (named after the package) under api/.
+const apiModules = existsSync(apiDir)
+  ? readdirSync(apiDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort()
+  : [];
+
+export default defineConfig({
+  title: 'agentlm',
+  description: 'Build and run lightweight agentic language models in TypeScript on WebGPU and CPU.',
+  cleanUrls: true,
+  lastUpdated: false,
+  srcExclude: ['**/README.md', 'test/**', 'examples/**'],
+  ignoreDeadLinks: [/^\/playground/],
+  themeConfig: {
+    nav: [
+      { text: 'Guide', link: '/guide/getting-started' },
+      { text: 'Packages', link: '/packages/tokenizer' },
+      { text: 'API', link: '/api/' },
+      { text: 'Benchmarks', link: '/benchmarks' },
+    ],
+    sidebar: [
+      {
+        text: 'Guide',
+        items: [
+          { text: 'Getting started', link: '/guide/getting-started' },
+          { text: 'Architecture', link: '/guide/architecture' },
+          { text: 'Command line', link: '/guide/cli' },
+          { text: 'Contributing', link: '/guide/contributing' },
+        ],
+      },
+      { text: 'Packages', items: packages.map((p) => ({ text: p.title, link: `/packages/${p.name}` })) },
+      {
+        text: 'API reference',
+        items: [{ text: 'Overview', link: '/api/' }, ...apiModules.map((m) => ({ text: m, link: `/api/${m}/` }))],
+      },
+      { text: 'Benchmarks', link: '/benchmarks' },
+    ],
+    search: { provider: 'local' },
+  },
+});

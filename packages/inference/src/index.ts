@@ -1,0 +1,1 @@
+export { InferenceError } from './errors.js';

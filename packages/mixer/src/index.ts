@@ -1,0 +1,1 @@
+export { MixerError } from './errors.js';

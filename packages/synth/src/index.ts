@@ -1,0 +1,1 @@
+export { SynthError } from './errors.js';

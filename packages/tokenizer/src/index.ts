@@ -1,0 +1,1 @@
+export { TokenizerError } from './errors.js';
