@@ -8,3 +8,39 @@ export class ModelError extends Error {
     this.name = 'ModelError';
   }
 }
+
+/** A config.json field is missing, of the wrong type or out of range; the message names file, field and value. */
+export class ConfigError extends ModelError {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${file}: ${field} ${message}`, 'CONFIG');
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * A checkpoint is malformed or does not match the model: bad safetensors header, unknown dtype, missing or
+ * extra tensors, wrong shapes. `file` and `tensor` name what is at fault when known.
+ */
+export class CheckpointError extends ModelError {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly tensor: string | null = null,
+    code = 'CHECKPOINT',
+  ) {
+    super(`${file}${tensor === null ? '' : ` [${tensor}]`}: ${message}`, code);
+    this.name = 'CheckpointError';
+  }
+}
+
+/** The model was called with inputs it cannot take (ids out of range, a cache of the wrong shape, ...). */
+export class ModelInputError extends ModelError {
+  constructor(message: string) {
+    super(message, 'INPUT');
+    this.name = 'ModelInputError';
+  }
+}
