@@ -3,14 +3,9 @@ import { join } from 'node:path';
 import { defineConfig } from 'vitepress';
 import { packages } from './packages.js';
 
-const apiDir = join(import.meta.dirname, '..', 'api');
-// typedoc writes one folder per package (named after the package) under api/.
-const apiModules = existsSync(apiDir)
-  ? readdirSync(apiDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort()
-  : [];
+// typedoc (entryPointStrategy "packages") writes one folder per package under api/@agentlm/.
+const apiDir = join(import.meta.dirname, '..', 'api', '@agentlm');
+const apiModules = existsSync(apiDir) ? readdirSync(apiDir).sort() : [];
 
 export default defineConfig({
   title: 'agentlm',
@@ -39,7 +34,7 @@ export default defineConfig({
       { text: 'Packages', items: packages.map((p) => ({ text: p.title, link: `/packages/${p.name}` })) },
       {
         text: 'API reference',
-        items: [{ text: 'Overview', link: '/api/' }, ...apiModules.map((m) => ({ text: m, link: `/api/${m}/` }))],
+        items: [{ text: 'Overview', link: '/api/' }, ...apiModules.map((m) => ({ text: `@agentlm/${m}`, link: `/api/@agentlm/${m}/` }))],
       },
       { text: 'Benchmarks', link: '/benchmarks' },
     ],
