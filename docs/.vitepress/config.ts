@@ -34,7 +34,10 @@ export default defineConfig({
       { text: 'Packages', items: packages.map((p) => ({ text: p.title, link: `/packages/${p.name}` })) },
       {
         text: 'API reference',
-        items: [{ text: 'Overview', link: '/api/' }, ...apiModules.map((m) => ({ text: `@agentlm/${m}`, link: `/api/@agentlm/${m}/` }))],
+        items: [
+          { text: 'Overview', link: '/api/' },
+          ...apiModules.map((m) => ({ text: `@agentlm/${m}`, link: `/api/@agentlm/${m}/` })),
+        ],
       },
       { text: 'Benchmarks', link: '/benchmarks' },
     ],

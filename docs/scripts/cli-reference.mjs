@@ -4,7 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-const bin = createRequire(import.meta.url).resolve('@agentlm/cli/package.json').replace(/package\.json$/, 'dist/bin.js');
+const bin = createRequire(import.meta.url)
+  .resolve('@agentlm/cli/package.json')
+  .replace(/package\.json$/, 'dist/bin.js');
 const help = (args) => execFileSync(process.execPath, [bin, ...args, '--help'], { encoding: 'utf8' }).trim();
 
 /** Sub-command names from a help text's "Commands:" section (skipping commander's own `help`). */
@@ -17,7 +19,12 @@ function subcommands(text) {
     .filter((name) => name && name !== 'help');
 }
 
-const out = ['# Command line', '', 'Generated from `agentlm <command> --help`. Run any command with `--help` for the same text.', ''];
+const out = [
+  '# Command line',
+  '',
+  'Generated from `agentlm <command> --help`. Run any command with `--help` for the same text.',
+  '',
+];
 function walk(path) {
   const text = help(path);
   out.push(`## agentlm ${path.join(' ')}`.trimEnd(), '', '```text', text, '```', '');

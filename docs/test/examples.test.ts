@@ -13,7 +13,11 @@ const examplesRoot = join(docsRoot, 'examples');
 
 describe.each(packages.map((p) => [p.title, p.name]))('examples of %s', (_title, name) => {
   const dir = join(examplesRoot, name);
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ts')).sort() : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.ts'))
+        .sort()
+    : [];
 
   it('has at least one example', () => {
     expect(files.length).toBeGreaterThan(0);

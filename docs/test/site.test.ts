@@ -11,7 +11,8 @@ let browser: Browser;
 let site: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
-  if (!existsSync(join(dist, 'index.html'))) throw new Error(`docs site not built: ${dist} (run pnpm docs:build)`);
+  if (!existsSync(join(dist, 'index.html')))
+    throw new Error(`docs site not built: ${dist} (run pnpm docs:build)`);
   site = await serveDir(dist);
   browser = await launchChromium();
 });
@@ -29,15 +30,18 @@ describe('docs site', () => {
     await page.close();
   });
 
-  it.each(packages.map((p) => [p.title, p.name]))('has a page for %s, reachable from the sidebar', async (title, name) => {
-    const page = await browser.newPage();
-    await page.goto(`${site.url}/guide/getting-started`);
-    await page.locator(`.VPSidebar a[href*="/packages/${name}"]`).first().click();
-    await page.waitForURL(`**/packages/${name}`);
-    // Client-side navigation updates the URL before the page renders: wait for the heading itself.
-    await page.locator('main h1').filter({ hasText: title }).first().waitFor({ timeout: 15_000 });
-    await page.close();
-  });
+  it.each(packages.map((p) => [p.title, p.name]))(
+    'has a page for %s, reachable from the sidebar',
+    async (title, name) => {
+      const page = await browser.newPage();
+      await page.goto(`${site.url}/guide/getting-started`);
+      await page.locator(`.VPSidebar a[href*="/packages/${name}"]`).first().click();
+      await page.waitForURL(`**/packages/${name}`);
+      // Client-side navigation updates the URL before the page renders: wait for the heading itself.
+      await page.locator('main h1').filter({ hasText: title }).first().waitFor({ timeout: 15_000 });
+      await page.close();
+    },
+  );
 
   it('has the API reference and the command reference', async () => {
     const page = await browser.newPage();

@@ -28,7 +28,10 @@ const files = {
       engines: { node: '>=20.19' },
       main: './dist/index.js',
       types: './dist/index.d.ts',
-      exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js' }, './package.json': './package.json' },
+      exports: {
+        '.': { types: './dist/index.d.ts', import: './dist/index.js' },
+        './package.json': './package.json',
+      },
       files: ['dist', 'README.md'],
       scripts: {
         build: 'tsup',

@@ -27,11 +27,17 @@ try {
   for (const dir of publishable) {
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     names.push(pkg);
-    execFileSync('pnpm', ['pack', '--pack-destination', tarballs], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('pnpm', ['pack', '--pack-destination', tarballs], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   const files = readdirSync(tarballs).map((f) => join(tarballs, f));
   execFileSync('mkdir', ['-p', project]);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'smoke', private: true, type: 'module' }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'smoke', private: true, type: 'module' }),
+  );
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files], {
     cwd: project,
     stdio: 'inherit',
@@ -43,7 +49,10 @@ try {
       ? `node_modules/.bin/${Object.keys(pkg.bin)[0]} --help`
       : `node -e "const m = await import('${pkg.name}'); const n = Object.keys(m).length; if (!n) throw new Error('no exports'); console.log('${pkg.name}: ' + n + ' exports')" --input-type=module`;
     try {
-      execFileSync('sh', ['-c', check], { cwd: project, stdio: ['ignore', pkg.bin ? 'ignore' : 'inherit', 'inherit'] });
+      execFileSync('sh', ['-c', check], {
+        cwd: project,
+        stdio: ['ignore', pkg.bin ? 'ignore' : 'inherit', 'inherit'],
+      });
       if (pkg.bin) console.log(`${pkg.name}: bin ${Object.keys(pkg.bin)[0]} runs`);
       passed++;
     } catch {

@@ -11,7 +11,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI with the given arguments and returns its exit code and output. */
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): CliResult {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+): CliResult {
   const res = spawnSync(process.execPath, [cliBin, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },

@@ -45,7 +45,10 @@ export function describeMachine(extra: Record<string, unknown> = {}): Record<str
 }
 
 export function toReport(cases: BenchCase[], machine: Record<string, unknown>): BenchReport {
-  return { machine, results: cases.map(({ better: _better, ...c }) => ({ ...c, ratio: ratio({ ...c, better: _better }) })) };
+  return {
+    machine,
+    results: cases.map(({ better: _better, ...c }) => ({ ...c, ratio: ratio({ ...c, better: _better }) })),
+  };
 }
 
 /** Writes a file atomically: temp file, fsync, rename, so a killed benchmark never leaves half a JSON. */

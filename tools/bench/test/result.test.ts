@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +13,17 @@ describe('bench results', () => {
 
   it('drops the orientation from the written rows and keeps the schema', () => {
     const report = toReport(
-      [{ case: 'matmul 1024', metric: 'throughput', unit: 'GFLOP/s', better: 'higher', ours: 3, peer: 4, peer_name: 'x' }],
+      [
+        {
+          case: 'matmul 1024',
+          metric: 'throughput',
+          unit: 'GFLOP/s',
+          better: 'higher',
+          ours: 3,
+          peer: 4,
+          peer_name: 'x',
+        },
+      ],
       { cpu: 'test' },
     );
     expect(report.results[0]).toEqual({
