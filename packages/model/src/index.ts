@@ -23,4 +23,10 @@ export {
   writeSafetensors,
 } from './safetensors.js';
 export { describeStats, type ModelStats, modelStats, presetTable, type WeightDType } from './stats.js';
+export {
+  copyTokenizerFiles,
+  readTokenizerFacts,
+  TOKENIZER_FILES,
+  type TokenizerFacts,
+} from './tokenizer-files.js';
 export { numel, type WeightKind, type WeightSpec, weightSpecs } from './weights.js';
