@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerInference } from './commands/inference.js';
 import { registerMix } from './commands/mix.js';
 import { registerModel } from './commands/model.js';
 import { registerSynth } from './commands/synth.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     registerSynth,
     registerTrain,
     registerGenerate,
+    registerInference,
     registerDemo,
   ]) {
     register(program);
