@@ -1,4 +1,4 @@
-const status = document.querySelector<HTMLParagraphElement>('#backend');
+const backendStatus = document.querySelector<HTMLParagraphElement>('#backend');
 
 async function detectBackend(): Promise<string> {
   if (!('gpu' in navigator) || !navigator.gpu) return 'cpu (WebGPU is not available in this browser)';
@@ -7,5 +7,5 @@ async function detectBackend(): Promise<string> {
 }
 
 detectBackend().then((backend) => {
-  if (status) status.textContent = `backend: ${backend}`;
+  if (backendStatus) backendStatus.textContent = `backend: ${backend}`;
 });
