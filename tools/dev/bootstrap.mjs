@@ -11,7 +11,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const say = (msg) => console.log(`bootstrap: ${msg}`);
-const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+function run(cmd, args, opts = {}) {
+  try {
+    execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  } catch (err) {
+    console.error(`bootstrap: \`${[cmd, ...args].join(' ')}\` failed (exit ${err.status ?? err.signal ?? err.code})`);
+    process.exit(1);
+  }
+}
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 20 || (major === 20 && minor < 19)) {
