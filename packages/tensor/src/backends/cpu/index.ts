@@ -1,0 +1,73 @@
+import type { Backend, DType, HostData, Storage } from '../../backend.js';
+import { adamw } from './kernels/adamw.js';
+import { attention, attentionBackward } from './kernels/attention.js';
+import { cast, toFloatArray } from './kernels/cast.js';
+import { copy } from './kernels/copy.js';
+import { crossEntropy, crossEntropyBackward } from './kernels/cross-entropy.js';
+import { binary, unary, where } from './kernels/elementwise.js';
+import { fill, rng } from './kernels/fill.js';
+import { gather, scatterAdd } from './kernels/gather.js';
+import { matmul } from './kernels/matmul.js';
+import { reduce } from './kernels/reduce.js';
+import { rmsNorm, rmsNormBackward } from './kernels/rms-norm.js';
+import { rope } from './kernels/rope.js';
+import { softmax, softmaxBackward } from './kernels/softmax.js';
+import { swiglu, swigluBackward } from './kernels/swiglu.js';
+import { allocArray, type CpuStorage, raw } from './storage.js';
+
+export interface CpuBackendOptions {
+  /**
+   * Reference mode: f32 tensors are stored and computed in f64 (Float64Array). The conformance suite
+   * uses it as the exact reference every backend is checked against.
+   */
+  float64?: boolean;
+}
+
+/** The TypeScript CPU backend: host arrays, synchronous kernels. */
+export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
+  const float64 = opts.float64 ?? false;
+  const read = (s: Storage): Float32Array | Int32Array => {
+    if (s.dtype === 'i32') return Int32Array.from(raw(s) as Int32Array);
+    return toFloatArray(s);
+  };
+  return {
+    name: 'cpu',
+    alloc: (size: number, dtype: DType): CpuStorage => ({
+      size,
+      dtype,
+      data: allocArray(size, dtype, float64),
+    }),
+    // host arrays are garbage collected once the tensor layer drops them
+    free() {},
+    upload(s: Storage, data: HostData) {
+      raw(s).set(data);
+    },
+    read: async (s) => read(s),
+    readSync: read,
+    sync: async () => {},
+    destroy() {},
+    fill,
+    rng,
+    unary,
+    binary,
+    where,
+    reduce,
+    matmul,
+    gather,
+    scatterAdd,
+    softmax,
+    softmaxBackward,
+    crossEntropy,
+    crossEntropyBackward,
+    rmsNorm,
+    rmsNormBackward,
+    swiglu,
+    swigluBackward,
+    rope,
+    attention,
+    attentionBackward,
+    cast,
+    copy,
+    adamw,
+  };
+}

@@ -1,0 +1,142 @@
+import { type Backend, DTYPE_BYTES, type DType } from '../backend.js';
+import { getBackend } from '../backends/index.js';
+import { f32ToBf16Bits, f32ToF16Bits } from '../dtype.js';
+import { ShapeError } from '../errors.js';
+import { seedWords } from '../rng.js';
+import { Tensor } from '../tensor.js';
+import { newTensor } from './util.js';
+
+export interface CreateOptions {
+  dtype?: DType;
+  backend?: Backend;
+  requiresGrad?: boolean;
+}
+
+function checkShape(op: string, shape: readonly number[]): void {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(
+      `${op}: shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`,
+    );
+  }
+}
+
+function finish(t: Tensor, opts: CreateOptions): Tensor {
+  if (opts.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+/** Encode host numbers into the array type `upload` expects for dtype. */
+function encode(data: ArrayLike<number>, dtype: DType): Float32Array | Int32Array | Uint16Array {
+  if (dtype === 'i32') return data instanceof Int32Array ? data : Int32Array.from(data, Math.trunc);
+  if (dtype === 'f32') return data instanceof Float32Array ? data : Float32Array.from(data);
+  const bits = new Uint16Array(data.length);
+  const convert = dtype === 'f16' ? f32ToF16Bits : f32ToBf16Bits;
+  for (let i = 0; i < data.length; i++) bits[i] = convert(data[i]);
+  return bits;
+}
+
+/**
+ * A tensor from host data. Default dtype: i32 for an Int32Array, else f32. A Uint16Array with dtype f16
+ * or bf16 is taken as raw bits (as read from a safetensors file).
+ */
+export function tensor(
+  data: ArrayLike<number> | Float32Array | Int32Array | Uint16Array,
+  shape: readonly number[],
+  opts: CreateOptions = {},
+): Tensor {
+  checkShape('tensor', shape);
+  const dtype = opts.dtype ?? (data instanceof Int32Array ? 'i32' : 'f32');
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== size) {
+    throw new ShapeError(
+      `tensor: ${data.length} values do not fill shape [${shape}] (${size} elements) ${dtype}`,
+    );
+  }
+  const backend = opts.backend ?? getBackend();
+  const t = newTensor(backend, shape, dtype);
+  const raw = data instanceof Uint16Array && DTYPE_BYTES[dtype] === 2 ? data : encode(data, dtype);
+  backend.upload(t.storage, raw);
+  return finish(t, opts);
+}
+
+export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
+  checkShape('full', shape);
+  const dtype = opts.dtype ?? 'f32';
+  const backend = opts.backend ?? getBackend();
+  const t = newTensor(backend, shape, dtype);
+  if (dtype === 'f16' || dtype === 'bf16') {
+    backend.fill(t.storage, (dtype === 'f16' ? f32ToF16Bits : f32ToBf16Bits)(value));
+  } else {
+    backend.fill(t.storage, value);
+  }
+  return finish(t, opts);
+}
+
+export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor {
+  return full(shape, 0, opts);
+}
+
+export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor {
+  return full(shape, 1, opts);
+}
+
+/** [0, 1, …, n-1]; i32 unless opts.dtype says otherwise. */
+export function arange(n: number, opts: CreateOptions = {}): Tensor {
+  const values = Array.from({ length: n }, (_, i) => i);
+  return tensor(values, [n], { dtype: 'i32', ...opts });
+}
+
+/** A new tensor object sharing t's storage (a free view); the storage lives until both are disposed. */
+export function alias(t: Tensor, shape: readonly number[] = t.shape): Tensor {
+  const ref = t._ref;
+  if (!ref) t.storage; // throws DisposedError
+  (ref as NonNullable<typeof ref>).refs++;
+  return new Tensor(t.backend, shape, t.dtype, ref as NonNullable<typeof ref>);
+}
+
+export interface RandomOptions extends CreateOptions {
+  /** Non-negative integer; the same seed gives the same numbers on every backend (see rng.ts). */
+  seed: number;
+}
+
+function random(
+  op: string,
+  shape: readonly number[],
+  kind: 'uniform' | 'normal',
+  a: number,
+  b: number,
+  opts: RandomOptions,
+): Tensor {
+  checkShape(op, shape);
+  const [seedLo, seedHi] = seedWords(opts.seed);
+  const backend = opts.backend ?? getBackend();
+  const dtype = opts.dtype ?? 'f32';
+  const t = newTensor(backend, shape, 'f32');
+  backend.rng(t.storage, { kind, seedLo, seedHi, a, b });
+  if (dtype === 'f32') return finish(t, opts);
+  const narrow = newTensor(backend, shape, dtype);
+  backend.cast(t.storage, narrow.storage);
+  t.dispose();
+  return finish(narrow, opts);
+}
+
+/** Normal samples (mean 0, std 1 unless given) from the seeded counter-based stream. */
+export function randn(
+  shape: readonly number[],
+  opts: RandomOptions & { mean?: number; std?: number },
+): Tensor {
+  return random('randn', shape, 'normal', opts.mean ?? 0, opts.std ?? 1, opts);
+}
+
+/** Uniform samples in [low, high) (default [0, 1)) from the seeded counter-based stream. */
+export function uniform(
+  shape: readonly number[],
+  opts: RandomOptions & { low?: number; high?: number },
+): Tensor {
+  return random('uniform', shape, 'uniform', opts.low ?? 0, opts.high ?? 1, opts);
+}
+
+/** A scalar on t's backend with t's dtype (f32 for narrow floats). */
+export function scalarLike(t: Tensor, value: number): Tensor {
+  return full([], value, { backend: t.backend, dtype: t.dtype === 'i32' ? 'i32' : 'f32' });
+}

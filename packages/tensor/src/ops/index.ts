@@ -1,0 +1,49 @@
+export { type AttentionOptions, attention } from './attention.js';
+export { cast } from './cast.js';
+export {
+  alias,
+  arange,
+  type CreateOptions,
+  full,
+  ones,
+  type RandomOptions,
+  randn,
+  tensor,
+  uniform,
+  zeros,
+} from './creation.js';
+export { type CrossEntropyOptions, crossEntropy } from './cross-entropy.js';
+export {
+  abs,
+  add,
+  div,
+  eq,
+  exp,
+  ge,
+  gelu,
+  gt,
+  le,
+  log,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  type Operand,
+  pow,
+  rsqrt,
+  sigmoid,
+  silu,
+  sqrt,
+  sub,
+  tanh,
+  where,
+} from './elementwise.js';
+export { rmsNorm, swiglu } from './fused.js';
+export { gather } from './gather.js';
+export { type MatmulOptions, matmul } from './matmul.js';
+export { argmax, max, mean, sum } from './reduce.js';
+export { type RopeOptions, rope, ropeFrequencies, type YarnScaling } from './rope.js';
+export { broadcastTo, concat, permute, reshape, slice, split, transpose } from './shape.js';
+export { logSoftmax, softmax } from './softmax.js';

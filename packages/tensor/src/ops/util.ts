@@ -1,0 +1,88 @@
+import type { Backend, DType, View } from '../backend.js';
+import { ShapeError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+
+/** "matmul([2,3] f32, [4,5] bf16)" — how errors name an op call. */
+export function describe(op: string, ...ts: readonly Tensor[]): string {
+  return `${op}(${ts.map((t) => `[${t.shape.join(',')}] ${t.dtype}`).join(', ')})`;
+}
+
+export function shapeError(op: string, ts: readonly Tensor[], why: string): ShapeError {
+  return new ShapeError(`${describe(op, ...ts)}: ${why}`);
+}
+
+/** All tensors on one backend; returns it. */
+export function sameBackend(op: string, ts: readonly Tensor[]): Backend {
+  const backend = ts[0].backend;
+  for (const t of ts) {
+    t.storage; // throws DisposedError early, naming the tensor
+    if (t.backend !== backend) {
+      throw shapeError(op, ts, `tensors live on different backends (${backend.name} and ${t.backend.name})`);
+    }
+  }
+  return backend;
+}
+
+export function requireDType(op: string, ts: readonly Tensor[], t: Tensor, allowed: readonly DType[]): void {
+  if (!allowed.includes(t.dtype)) {
+    throw shapeError(op, ts, `expected ${allowed.join(' or ')}, got ${t.dtype} (cast() it first)`);
+  }
+}
+
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+export function normalizeAxis(op: string, ts: readonly Tensor[], axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= rank) {
+    throw shapeError(op, ts, `axis ${axis} is out of range for rank ${rank}`);
+  }
+  return a;
+}
+
+/** NumPy broadcasting of two shapes. */
+export function broadcastShapes(
+  op: string,
+  ts: readonly Tensor[],
+  a: readonly number[],
+  b: readonly number[],
+) {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw shapeError(op, ts, `shapes [${a}] and [${b}] do not broadcast (dim ${i}: ${da} vs ${db})`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** A view of t read as `shape` (which t broadcasts to): stride 0 on broadcast dims. */
+export function broadcastView(t: Tensor, shape: readonly number[]): View {
+  const own = contiguousStrides(t.shape);
+  const pad = shape.length - t.rank;
+  const strides = shape.map((_, i) => (i < pad || t.shape[i - pad] === 1 ? 0 : own[i - pad]));
+  return { storage: t.storage, offset: 0, strides };
+}
+
+export function contiguousView(t: Tensor): View {
+  return { storage: t.storage, offset: 0, strides: contiguousStrides(t.shape) };
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export function newTensor(backend: Backend, shape: readonly number[], dtype: DType): Tensor {
+  return Tensor.empty(backend, shape, dtype);
+}
