@@ -1,1 +1,36 @@
-export { TrainerError } from './errors.js';
+export { type AccumulationPlan, microBatchWeights, planAccumulation } from './accumulate.js';
+export {
+  type CheckpointInfo,
+  type CheckpointManifest,
+  CheckpointStore,
+  verifyCheckpoint,
+} from './checkpoint.js';
+export {
+  loadTrainConfig,
+  parseTrainConfig,
+  type TrainConfig,
+  type TrainConfigInput,
+  trainConfigSchema,
+} from './config.js';
+export {
+  CheckpointIntegrityError,
+  NonFiniteError,
+  TrainConfigError,
+  TrainerError,
+  TrainerMemoryError,
+} from './errors.js';
+export { NonFiniteGuard, type NonFinitePolicy } from './guard.js';
+export { type MetricRecord, MetricsWriter, readMetrics } from './metrics.js';
+export { type PlotOptions, type PlotSeries, svgLinePlot } from './plot.js';
+export { formatProgress, ProgressBar, type ProgressUpdate } from './progress.js';
+export { TrainerRng } from './rng.js';
+export {
+  type LrSchedule,
+  lrAt,
+  type StageHint,
+  scheduleSteps,
+  validateSchedule,
+  type WsdPhase,
+  wsdFromStageHints,
+} from './schedule.js';
+export { installStopOnSignal } from './signals.js';
