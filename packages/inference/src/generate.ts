@@ -1,0 +1,244 @@
+import { PromptError, SamplingOptionError } from './errors.js';
+import type { ModelSequence, TokenCodec } from './language-model.js';
+import { Sampler, type SamplingOptions } from './sampler.js';
+import type { Ticket } from './scheduler.js';
+import { StopMatcher } from './stop.js';
+import { TextStream } from './text-stream.js';
+
+/** Options of one generation: sampling plus when to stop. */
+export interface GenerateOptions extends SamplingOptions {
+  /** Most tokens to generate. Default 256; the context length also bounds it. */
+  maxNewTokens?: number;
+  /** Stop strings: the text is cut exactly before the first one (it may span tokens). */
+  stop?: readonly string[];
+  /** Token ids that end the generation; default the model's eos ids. Their text is never emitted. */
+  stopTokenIds?: readonly number[];
+  /** Aborts between model steps; the generation then ends with finishReason 'abort'. */
+  signal?: AbortSignal;
+  /** Prompt tokens per prefill step (a step is the unit the scheduler interleaves). Default 512. */
+  prefillChunk?: number;
+}
+
+/** One generated token and the text it released (may be '' while UTF-8 bytes or a stop string are pending). */
+export interface GeneratedToken {
+  id: number;
+  text: string;
+}
+
+export type FinishReason = 'stop' | 'length' | 'abort';
+
+/** The outcome of a generation, available after the stream ends. */
+export interface GenerationResult {
+  /** Generated ids, including a final stop id when one ended the generation. */
+  ids: number[];
+  /** The generated text: exactly the concatenation of the streamed pieces. */
+  text: string;
+  finishReason: FinishReason;
+  /** The stop string or stop id that ended it; null when none did. */
+  stoppedBy: string | number | null;
+  promptTokens: number;
+  completionTokens: number;
+  /** The seed the sampler used (random when none was given; pass it back to repeat the run). */
+  seed: number;
+}
+
+/** Where a generation runs: the sequence to extend, the tokens already in it, and how to decode text. */
+export interface GenerationTarget {
+  sequence: ModelSequence;
+  /** Ids already in the sequence's cache; the generation extends it and keeps it in step. */
+  cachedIds: number[];
+  vocabSize: number;
+  contextLength: number;
+  eosTokenIds: readonly number[];
+  codec: TokenCodec | null;
+  ticket: Ticket;
+  /** Called once when the generation ends, however it ends (the session's busy flag). */
+  onEnd?: () => void;
+}
+
+/**
+ * A running generation: iterate it for streamed tokens (`for await (const { id, text } of gen)`),
+ * or await `result` / `text()` for the whole output. Iterate it at most once.
+ */
+export class Generation implements AsyncIterable<GeneratedToken> {
+  readonly result: Promise<GenerationResult>;
+  private readonly stream: AsyncGenerator<GeneratedToken, GenerationResult>;
+  private started = false;
+  private ended = false;
+
+  constructor(
+    private readonly target: GenerationTarget,
+    promptIds: readonly number[],
+    options: GenerateOptions,
+  ) {
+    this.stream = run(target, promptIds, options);
+    let settle!: (r: GenerationResult) => void;
+    let fail!: (e: unknown) => void;
+    this.result = new Promise((res, rej) => {
+      settle = res;
+      fail = rej;
+    });
+    this.result.catch(() => {}); // a consumer that iterates sees the error there
+    this.settle = settle;
+    this.fail = fail;
+  }
+
+  private readonly settle: (r: GenerationResult) => void;
+  private readonly fail: (e: unknown) => void;
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<GeneratedToken, void> {
+    if (this.started) throw new SamplingOptionError('generation', 'iterated twice', 'can be iterated once');
+    this.started = true;
+    try {
+      for (;;) {
+        const step = await this.stream.next();
+        if (step.done) {
+          this.settle(step.value);
+          return;
+        }
+        yield step.value;
+      }
+    } catch (err) {
+      this.fail(err);
+      throw err;
+    } finally {
+      // A consumer that breaks out early ends the generation (and frees its scheduler slot).
+      await this.stream.return(undefined as never);
+      this.end();
+    }
+  }
+
+  /** Gives up a generation that will not be consumed, freeing its scheduler slot. */
+  async cancel(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.end();
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.fail(new PromptError('generation was abandoned before it finished'));
+    this.target.ticket.release();
+    this.target.onEnd?.();
+  }
+
+  /** Runs the generation to the end (if nobody iterates it) and returns its result. */
+  async complete(): Promise<GenerationResult> {
+    if (!this.started) for await (const _ of this) void _;
+    return this.result;
+  }
+
+  /** The whole generated text. */
+  async text(): Promise<string> {
+    return (await this.complete()).text;
+  }
+}
+
+async function* run(
+  target: GenerationTarget,
+  promptIds: readonly number[],
+  options: GenerateOptions,
+): AsyncGenerator<GeneratedToken, GenerationResult> {
+  const { sequence, cachedIds, ticket } = target;
+  const sampler = new Sampler(options, target.vocabSize);
+  const maxNewTokens = options.maxNewTokens ?? 256;
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
+    throw new SamplingOptionError('maxNewTokens', maxNewTokens, 'must be a positive integer');
+  }
+  const prefillChunk = options.prefillChunk ?? 512;
+  if (!Number.isInteger(prefillChunk) || prefillChunk < 1) {
+    throw new SamplingOptionError('prefillChunk', prefillChunk, 'must be a positive integer');
+  }
+  checkPrompt(promptIds, target);
+  const stopIds = new Set(options.stopTokenIds ?? target.eosTokenIds);
+  const stops = new StopMatcher(options.stop ?? []);
+  if (stops.active && target.codec === null) {
+    throw new SamplingOptionError('stop', options.stop, 'needs a tokenizer (the model directory has none)');
+  }
+  const textStream = target.codec === null ? null : new TextStream(target.codec);
+  const budget = Math.min(maxNewTokens, target.contextLength - promptIds.length);
+  sampler.observePrompt(promptIds);
+
+  let logits = await prefill(target, promptIds, prefillChunk);
+  const ids: number[] = [];
+  let text = '';
+  let finishReason: FinishReason = 'length';
+  let stoppedBy: string | number | null = null;
+  while (ids.length < budget) {
+    if (options.signal?.aborted) {
+      finishReason = 'abort';
+      break;
+    }
+    const id = sampler.sample(logits);
+    sampler.observe(id);
+    ids.push(id);
+    const last = ids.length === budget;
+    let piece = '';
+    if (stopIds.has(id)) {
+      finishReason = 'stop';
+      stoppedBy = id;
+      piece = textStream === null ? '' : stops.push(textStream.flush()).text + stops.flush();
+    } else if (textStream !== null) {
+      const pushed = stops.push(textStream.push(id) + (last ? textStream.flush() : ''));
+      piece = pushed.text + (last && !pushed.stopped ? stops.flush() : '');
+      if (pushed.stopped) {
+        finishReason = 'stop';
+        stoppedBy = stops.stoppedBy;
+      }
+    }
+    text += piece;
+    yield { id, text: piece };
+    if (finishReason === 'stop' || last) break;
+    logits = await ticket.run(() => sequence.append([id]));
+    cachedIds.push(id);
+  }
+  return {
+    ids,
+    text,
+    finishReason,
+    stoppedBy,
+    promptTokens: promptIds.length,
+    completionTokens: ids.length,
+    seed: sampler.options.seed,
+  };
+}
+
+function checkPrompt(promptIds: readonly number[], target: GenerationTarget): void {
+  if (promptIds.length === 0)
+    throw new PromptError('the prompt is empty: give at least one token (e.g. BOS)');
+  for (const id of promptIds) {
+    if (!Number.isInteger(id) || id < 0 || id >= target.vocabSize) {
+      throw new PromptError(`prompt token id ${id} is outside the vocabulary [0, ${target.vocabSize})`);
+    }
+  }
+  if (promptIds.length >= target.contextLength) {
+    throw new PromptError(
+      `the prompt has ${promptIds.length} tokens; the context holds ${target.contextLength}, leaving no room to generate`,
+    );
+  }
+}
+
+/**
+ * Brings the sequence to exactly `promptIds`, reusing the longest cached prefix, and returns the
+ * logits after the last prompt token. At least one token is always run so that logits exist.
+ */
+async function prefill(
+  target: GenerationTarget,
+  promptIds: readonly number[],
+  chunk: number,
+): Promise<Float32Array> {
+  const { sequence, cachedIds, ticket } = target;
+  let common = 0;
+  const limit = Math.min(cachedIds.length, promptIds.length - 1);
+  while (common < limit && cachedIds[common] === promptIds[common]) common++;
+  sequence.truncate(common);
+  cachedIds.length = common;
+  let logits: Float32Array | null = null;
+  for (let at = common; at < promptIds.length; at += chunk) {
+    const piece = promptIds.slice(at, at + chunk);
+    logits = await ticket.run(() => sequence.append(piece));
+    cachedIds.push(...piece);
+  }
+  return logits as Float32Array;
+}

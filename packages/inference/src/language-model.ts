@@ -1,0 +1,38 @@
+/**
+ * The seam between generation and a model. Generation, chat, the scheduler and the server only see
+ * this interface, so they run the same over the real MLA engine (`loadEngine`) and over small
+ * scripted fakes in tests.
+ */
+
+/** One sequence's state on a loaded model: its latent KV cache and position. */
+export interface ModelSequence {
+  /** Tokens held in the cache. */
+  readonly length: number;
+  /**
+   * Appends tokens at the end of the sequence (a prefill when several, a decode step when one) and
+   * returns the logits that follow the last of them (vocabSize floats on the host).
+   */
+  append(ids: readonly number[]): Promise<Float32Array>;
+  /** Forgets every token from `length` on (prefix reuse across chat turns). */
+  truncate(length: number): void;
+  /** Frees the cache; the sequence cannot be used afterwards. */
+  dispose(): void;
+}
+
+/** A loaded model that sequences share. */
+export interface LanguageModel {
+  /** Name reported by `/v1/models` and in responses. */
+  readonly name: string;
+  readonly vocabSize: number;
+  /** Most tokens one sequence may hold (max_position_embeddings, or less when memory is short). */
+  readonly contextLength: number;
+  /** Token ids that end a generation by default (the model's eos ids). */
+  readonly eosTokenIds: readonly number[];
+  newSequence(): ModelSequence;
+}
+
+/** What generation needs from a tokenizer: the bytes of token ids, and text → ids for prompts. */
+export interface TokenCodec {
+  encode(text: string): number[];
+  decodeBytes(ids: readonly number[]): Uint8Array;
+}
