@@ -1,1 +1,35 @@
-export { MixerError } from './errors.js';
+export { type BuildOptions, type BuildProgress, type BuildResult, buildMix } from './build.js';
+export { type FilterCounts, type QualityFilter, repetition } from './clean.js';
+export {
+  BUILTIN_GENERATORS,
+  type CleaningConfig,
+  type Curriculum,
+  type CurriculumInput,
+  curriculumSchema,
+  loadCurriculum,
+  parseCurriculum,
+  resolvePaths,
+  type SourceConfig,
+  type StageConfig,
+} from './config.js';
+export { type BatchReaderState, MixDataset, type MixIndex, type PackedBatch } from './dataset.js';
+export type { ChatDocument, ChatMessage, MixDocument, TextDocument, TokenDocument } from './document.js';
+export {
+  byteEncoder,
+  CHAT_SPECIALS,
+  chatSegments,
+  type EncodedChat,
+  encodeSegments,
+  type MixerEncoder,
+} from './encoder.js';
+export { MixerConfigError, MixerError, MixerFormatError, MixerSourceError } from './errors.js';
+export { builtinGenerators, type DocumentGenerator, generateDocument } from './generators/index.js';
+export { type MixPlan, planMix, type StagePlan, sharesAt } from './plan.js';
+export { type YoutuCurriculumOptions, youtuCurriculum } from './preset.js';
+export { Rng } from './random.js';
+export { buildReport, type MixReport, reportMarkdown, reportSvg } from './report.js';
+export { type PackedSequence, Shard, type ShardHeader } from './shard.js';
+export { type MixState, type MixStats, MixStream, type MixStreamOptions } from './stream.js';
+export { encoderFromTokenizer, type TokenizerLike } from './tokenizer.js';
+export { exportJsonl } from './writers/jsonl.js';
+export { exportMegatron, readMegatronIndex } from './writers/megatron.js';
