@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { randn, uniform } from '../../src/index.js';
 import { availableBackends, reference } from './backends.js';
 import { allCases } from './cases.js';
 import { evaluate, finiteDifferenceErrors, mismatch, type Result } from './harness.js';
@@ -44,6 +45,14 @@ for (const { name, backend, reason } of backends) {
     continue;
   }
   describe(`${name} backend`, () => {
+    it('randn and uniform reproduce the Philox stream of the reference', async () => {
+      for (const make of [randn, uniform] as const) {
+        const got = await make([1000], { seed: 12345, backend }).data();
+        const want = make([1000], { seed: 12345, backend: reference }).dataSync();
+        expect(mismatch(Float64Array.from(got), Float64Array.from(want), TOLERANCE.f32)).toBeNull();
+      }
+    });
+
     it.each(cases)('$name', async (c) => {
       const want = await expected(c.seed);
       const got = await evaluate(backend, c, c.seed, false);

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AdamWState,
+  adamw,
+  attention,
+  crossEntropy,
+  dispose,
+  gather,
+  keep,
+  matmul,
+  memoryStats,
+  randn,
+  rmsNorm,
+  swiglu,
+  type Tensor,
+  tensor,
+  tidy,
+  zeroGrad,
+  zeros,
+} from '../src/index.js';
+
+describe('memory', () => {
+  it('tidy disposes intermediates, keeps results and kept tensors', () => {
+    const start = memoryStats();
+    let kept: Tensor | null = null;
+    const result = tidy(() => {
+      const a = zeros([4]);
+      const b = a.add(1);
+      kept = keep(b.mul(2));
+      return b.mul(3);
+    });
+    expect(memoryStats().liveTensors).toBe(start.liveTensors + 2);
+    expect(result.dataSync()).toEqual(new Float32Array([3, 3, 3, 3]));
+    dispose([result, kept as unknown as Tensor]);
+    expect(memoryStats()).toEqual(start);
+  });
+
+  it('reshape views share storage until the last one is disposed', () => {
+    const start = memoryStats();
+    const a = zeros([2, 3]);
+    const v = a.reshape([6]);
+    expect(memoryStats().bytes.cpu).toBe(start.bytes.cpu + 24);
+    a.dispose();
+    expect(v.dataSync().length).toBe(6);
+    v.dispose();
+    expect(memoryStats()).toEqual(start);
+  });
+
+  it('a disposed tensor throws a DisposedError naming it', () => {
+    const a = zeros([2]);
+    a.dispose();
+    expect(() => a.add(1)).toThrow(/used after dispose/);
+  });
+
+  it('tidy rejects an async function', () => {
+    expect(() => tidy(async () => 1)).toThrow(/synchronous/);
+  });
+
+  it('1,000 training steps inside tidy end with the memory of step 1', () => {
+    const vocab = 11;
+    const dim = 8;
+    const params = {
+      embed: randn([vocab, dim], { seed: 1, std: 0.5, requiresGrad: true }),
+      norm: tensor(new Float32Array(dim).fill(1), [dim], { requiresGrad: true }),
+      gate: randn([dim, dim], { seed: 2, std: 0.3, requiresGrad: true }),
+      up: randn([dim, dim], { seed: 3, std: 0.3, requiresGrad: true }),
+    };
+    const list = Object.values(params);
+    const ids = tensor(new Int32Array([1, 4, 2, 7, 3]), [5]);
+    const targets = tensor(new Int32Array([4, 2, 7, 3, 9]), [5]);
+    const state = new AdamWState();
+    const step = () => {
+      const loss = tidy(() => {
+        const x = gather(params.embed, ids);
+        const h = rmsNorm(x, params.norm, 1e-6);
+        const q = h.reshape([1, 1, 5, dim]);
+        const a = attention(q, q, q, { causal: true, scale: 0.35 }).reshape([5, dim]);
+        const m = swiglu(matmul(a, params.gate), matmul(h, params.up));
+        const logits = matmul(m.add(x), params.embed, { transposeB: true });
+        const l = crossEntropy(logits, targets);
+        l.backward();
+        adamw(list, state, { lr: 1e-2, weightDecay: 0.1 });
+        zeroGrad(list);
+        return l;
+      });
+      const value = loss.dataSync()[0];
+      loss.dispose();
+      return value;
+    };
+    const first = step();
+    const afterFirst = memoryStats();
+    let last = first;
+    for (let i = 1; i < 1000; i++) last = step();
+    expect(memoryStats()).toEqual(afterFirst);
+    expect(last).toBeLessThan(first);
+    state.dispose();
+    dispose(list);
+    dispose([ids, targets]);
+  });
+});
