@@ -1,0 +1,532 @@
+import type { Rng } from '../rng.js';
+import type { Difficulty, Expected, Observation, Task } from '../types.js';
+import { answerLine, type DomainModule, type ExpertScript, num, withRecoveredBadCall } from './domain.js';
+import { addDays, calculate, convert, TABLES, TOOL_SPECS, WEATHER, weekdayOf } from './toolbox.js';
+
+/** A tool-use task template: which tools it needs, how to make an instance, and how an expert solves it. */
+interface ToolTemplate {
+  kind: string;
+  difficulty: Difficulty;
+  needs: string[];
+  make(rng: Rng): {
+    prompt: string;
+    expected: Expected;
+    params: Record<string, unknown>;
+    kv?: Record<string, string>;
+    secrets: string[];
+  };
+  solve(p: Record<string, unknown>): ExpertScript;
+}
+
+const NUMBER_REPLY = 'End your reply with a line "Answer: <number>".';
+const CITIES = Object.keys(WEATHER);
+const CONVERSIONS: [string, string][] = [
+  ['km', 'mi'],
+  ['mi', 'km'],
+  ['kg', 'lb'],
+  ['lb', 'kg'],
+  ['l', 'gal'],
+  ['c', 'f'],
+  ['f', 'c'],
+];
+const KEYS = ['color', 'pet', 'city', 'team', 'fruit', 'project', 'status', 'owner'];
+const VALUES = ['blue', 'green', 'otter', 'falcon', 'mango', 'apollo', 'ready', 'blocked', 'kim', 'ravi'];
+
+/** The parsed JSON of an observation (tool results are JSON). */
+const result = (obs: Observation[], i = 0) => JSON.parse(obs[i]?.content ?? '{}') as Record<string, unknown>;
+const temperatureOf = (obs: Observation[], i = 0) => result(obs, i).temperature_c as number;
+
+function randomDate(rng: Rng): string {
+  return new Date(Date.UTC(rng.int(2020, 2030), rng.int(0, 11), rng.int(1, 28))).toISOString().slice(0, 10);
+}
+
+function twoCities(rng: Rng): [string, string] {
+  for (;;) {
+    const [a, b] = rng.shuffle(CITIES) as [string, string];
+    if (WEATHER[a]?.[0] !== WEATHER[b]?.[0]) return [a, b];
+  }
+}
+
+const TEMPLATES: ToolTemplate[] = [
+  {
+    kind: 'weather',
+    difficulty: 1,
+    needs: ['get_weather'],
+    make(rng) {
+      const city = rng.pick(CITIES);
+      const t = WEATHER[city]?.[0] as number;
+      return {
+        prompt: `What is the current temperature in ${city} in °C? ${NUMBER_REPLY}`,
+        expected: { type: 'numeric', value: t, tolerance: 1e-9 },
+        params: { city },
+        secrets: [],
+      };
+    },
+    *solve({ city }) {
+      const obs = yield {
+        phases: {
+          analysis: `I need the current temperature of ${city}; get_weather gives it in °C.`,
+          plan: [`Call get_weather for ${city}.`, 'Report temperature_c.'],
+          action: 'Look up the weather.',
+        },
+        calls: [{ name: 'get_weather', arguments: { city } }],
+      };
+      const t = temperatureOf(obs);
+      return {
+        phases: {
+          reflection: `The tool returned temperature_c = ${t} for ${city}, already in °C.`,
+          summary: `${city}: ${t} °C.`,
+        },
+        answer: `It is ${t} °C in ${city}.\n${answerLine(t)}`,
+      };
+    },
+  },
+  {
+    kind: 'calculator',
+    difficulty: 1,
+    needs: ['calculator'],
+    make(rng) {
+      const [a, b, c] = [rng.int(11, 99), rng.int(3, 49), rng.int(2, 30)];
+      const expression = rng.chance(0.5) ? `${a} * ${b} + ${c}` : `(${a} + ${b}) * ${c}`;
+      const v = calculate(expression);
+      return {
+        prompt: `Use the calculator to compute ${expression}. ${NUMBER_REPLY}`,
+        expected: { type: 'numeric', value: v, tolerance: 1e-9 },
+        params: { expression },
+        secrets: [num(v)],
+      };
+    },
+    *solve({ expression }) {
+      const obs = yield {
+        phases: {
+          analysis: `Evaluate ${expression} exactly.`,
+          plan: ['Send the expression to the calculator.', 'Report the result.'],
+          action: 'Call the calculator.',
+        },
+        calls: [{ name: 'calculator', arguments: { expression } }],
+      };
+      const v = result(obs).result as number;
+      return {
+        phases: {
+          reflection: `The calculator returned ${num(v)}; the expression was passed unchanged.`,
+          summary: `${expression} = ${num(v)}.`,
+        },
+        answer: `${expression} = ${num(v)}\n${answerLine(num(v))}`,
+      };
+    },
+  },
+  {
+    kind: 'convert',
+    difficulty: 1,
+    needs: ['convert_units'],
+    make(rng) {
+      const [from, to] = rng.pick(CONVERSIONS);
+      const value = rng.int(2, 250);
+      const v = Number(convert(value, from, to).toFixed(2));
+      return {
+        prompt: `Convert ${value} ${from} to ${to}, rounded to two decimals. ${NUMBER_REPLY}`,
+        expected: { type: 'numeric', value: v, tolerance: 0.011 },
+        params: { value, from, to },
+        secrets: [num(v)],
+      };
+    },
+    *solve({ value, from, to }) {
+      const obs = yield {
+        phases: {
+          analysis: `Convert ${value} ${from} into ${to}.`,
+          plan: ['Call convert_units.', 'Round to two decimals.'],
+          action: 'Convert.',
+        },
+        calls: [{ name: 'convert_units', arguments: { value, from, to } }],
+      };
+      const v = Number((result(obs).value as number).toFixed(2));
+      return {
+        phases: {
+          reflection: `The tool returned ${result(obs).value} ${to}; rounded that is ${num(v)}.`,
+          summary: `${value} ${from} ≈ ${num(v)} ${to}.`,
+        },
+        answer: `${value} ${from} ≈ ${num(v)} ${to}\n${answerLine(num(v))}`,
+      };
+    },
+  },
+  {
+    kind: 'weekday',
+    difficulty: 1,
+    needs: ['day_of_week'],
+    make(rng) {
+      const date = randomDate(rng);
+      return {
+        prompt: `What day of the week is ${date}? End your reply with a line "Answer: <weekday>".`,
+        expected: { type: 'exact', value: weekdayOf(date) },
+        params: { date },
+        secrets: [weekdayOf(date)],
+      };
+    },
+    *solve({ date }) {
+      const obs = yield {
+        phases: {
+          analysis: `I need the weekday of ${date}.`,
+          plan: ['Call day_of_week.', 'Report it.'],
+          action: 'Look up the weekday.',
+        },
+        calls: [{ name: 'day_of_week', arguments: { date } }],
+      };
+      const day = result(obs).weekday as string;
+      return {
+        phases: { reflection: `day_of_week says ${date} is a ${day}.`, summary: `${date} is a ${day}.` },
+        answer: `${date} is a ${day}.\n${answerLine(day)}`,
+      };
+    },
+  },
+  {
+    kind: 'kv-save',
+    difficulty: 1,
+    needs: ['kv_set'],
+    make(rng) {
+      const key = rng.pick(KEYS);
+      const value = rng.pick(VALUES);
+      return {
+        prompt: `Save the value "${value}" under the key "${key}" in the key-value store.`,
+        expected: { type: 'tool_state', kv: { [key]: value } },
+        params: { key, value },
+        secrets: [],
+      };
+    },
+    *solve({ key, value }) {
+      yield {
+        phases: {
+          analysis: `Store "${value}" under "${key}".`,
+          plan: ['Call kv_set.', 'Confirm.'],
+          action: 'Write the key.',
+        },
+        calls: [{ name: 'kv_set', arguments: { key, value } }],
+      };
+      return {
+        phases: { reflection: 'kv_set returned ok.', summary: `"${key}" now holds "${value}".` },
+        answer: `Saved "${value}" under "${key}".`,
+      };
+    },
+  },
+  {
+    kind: 'weather-compare',
+    difficulty: 2,
+    needs: ['get_weather'],
+    make(rng) {
+      const [a, b] = twoCities(rng);
+      const warmer = (WEATHER[a]?.[0] as number) > (WEATHER[b]?.[0] as number) ? a : b;
+      return {
+        prompt: `Which city is warmer right now, ${a} or ${b}? End your reply with a line "Answer: <city>".`,
+        expected: { type: 'exact', value: warmer },
+        params: { a, b },
+        secrets: [],
+      };
+    },
+    *solve({ a, b }) {
+      const obs = yield {
+        phases: {
+          analysis: `Compare the current temperatures of ${a} and ${b}.`,
+          plan: ['Get the weather of both cities (two calls at once).', 'Compare temperature_c.'],
+          action: 'Look up both cities.',
+        },
+        calls: [
+          { name: 'get_weather', arguments: { city: a } },
+          { name: 'get_weather', arguments: { city: b } },
+        ],
+      };
+      const [ta, tb] = [temperatureOf(obs, 0), temperatureOf(obs, 1)];
+      const warmer = (ta > tb ? a : b) as string;
+      return {
+        phases: {
+          reflection: `${a}: ${ta} °C, ${b}: ${tb} °C, so ${warmer} is warmer.`,
+          summary: `${warmer} is warmer.`,
+        },
+        answer: `${warmer} is warmer (${a} ${ta} °C, ${b} ${tb} °C).\n${answerLine(warmer)}`,
+      };
+    },
+  },
+  {
+    kind: 'weather-fahrenheit',
+    difficulty: 2,
+    needs: ['get_weather', 'convert_units'],
+    make(rng) {
+      const city = rng.pick(CITIES);
+      const f = convert(WEATHER[city]?.[0] as number, 'c', 'f');
+      return {
+        prompt: `What is the current temperature in ${city} in °F? ${NUMBER_REPLY}`,
+        expected: { type: 'numeric', value: f, tolerance: 0.1 },
+        params: { city },
+        secrets: [],
+      };
+    },
+    *solve({ city }) {
+      let obs = yield {
+        phases: {
+          analysis: `get_weather reports °C, but °F is asked for ${city}.`,
+          plan: ['Get the weather.', 'Convert °C to °F.'],
+          action: 'Look up the weather.',
+        },
+        calls: [{ name: 'get_weather', arguments: { city } }],
+      };
+      const t = temperatureOf(obs);
+      obs = yield {
+        phases: { action: `Convert ${t} °C to °F.` },
+        calls: [{ name: 'convert_units', arguments: { value: t, from: 'c', to: 'f' } }],
+      };
+      const f = result(obs).value as number;
+      return {
+        phases: {
+          reflection: `${t} °C × 9/5 + 32 = ${num(f)}, matching the tool.`,
+          summary: `${city}: ${num(f)} °F.`,
+        },
+        answer: `It is ${num(f)} °F in ${city}.\n${answerLine(num(f))}`,
+      };
+    },
+  },
+  {
+    kind: 'weekday-after',
+    difficulty: 2,
+    needs: ['add_days', 'day_of_week'],
+    make(rng) {
+      const date = randomDate(rng);
+      const days = rng.int(3, 400);
+      const day = weekdayOf(addDays(date, days));
+      return {
+        prompt: `What day of the week is it ${days} days after ${date}? End your reply with a line "Answer: <weekday>".`,
+        expected: { type: 'exact', value: day },
+        params: { date, days },
+        secrets: [day],
+      };
+    },
+    *solve({ date, days }) {
+      let obs = yield {
+        phases: {
+          analysis: `Find the date ${days} days after ${date}, then its weekday.`,
+          plan: ['add_days.', 'day_of_week on the result.'],
+          action: 'Shift the date.',
+        },
+        calls: [{ name: 'add_days', arguments: { date, days } }],
+      };
+      const target = result(obs).date as string;
+      obs = yield {
+        phases: { action: `Weekday of ${target}.` },
+        calls: [{ name: 'day_of_week', arguments: { date: target } }],
+      };
+      const day = result(obs).weekday as string;
+      return {
+        phases: { reflection: `${days} days after ${date} is ${target}, a ${day}.`, summary: `${day}.` },
+        answer: `${target} is a ${day}.\n${answerLine(day)}`,
+      };
+    },
+  },
+  {
+    kind: 'department-salary',
+    difficulty: 2,
+    needs: ['query_table', 'calculator'],
+    make(rng) {
+      const department = rng.pick(['engineering', 'sales', 'support', 'marketing']);
+      const total = (TABLES.employees ?? [])
+        .filter((r) => r.department === department)
+        .reduce((s, r) => s + (r.salary as number), 0);
+      return {
+        prompt: `What is the total salary (in k$) of the ${department} department in the employees table? ${NUMBER_REPLY}`,
+        expected: { type: 'numeric', value: total, tolerance: 1e-9 },
+        params: { department },
+        secrets: [String(total)],
+      };
+    },
+    *solve({ department }) {
+      let obs = yield {
+        phases: {
+          analysis: `Sum the salaries of the ${department} employees.`,
+          plan: ['Query the employees of the department.', 'Add their salaries with the calculator.'],
+          action: 'Query the table.',
+        },
+        calls: [{ name: 'query_table', arguments: { table: 'employees', where: { department } } }],
+      };
+      const salaries = (result(obs).rows as { salary: number }[]).map((r) => r.salary);
+      obs = yield {
+        phases: { action: `Add ${salaries.length} salaries.` },
+        calls: [{ name: 'calculator', arguments: { expression: salaries.join(' + ') } }],
+      };
+      const total = result(obs).result as number;
+      return {
+        phases: {
+          reflection: `${salaries.length} rows, sum ${total}.`,
+          summary: `${department}: ${total} k$.`,
+        },
+        answer: `The ${department} department earns ${total} k$ in total.\n${answerLine(total)}`,
+      };
+    },
+  },
+  {
+    kind: 'kv-increment',
+    difficulty: 2,
+    needs: ['kv_get', 'calculator', 'kv_set'],
+    make(rng) {
+      const start = rng.int(10, 500);
+      const add = rng.int(2, 99);
+      return {
+        prompt: `The key-value store holds a count under "visits". Add ${add} to it and store the new count under the same key.`,
+        expected: { type: 'tool_state', kv: { visits: String(start + add) } },
+        params: { add },
+        kv: { visits: String(start), [rng.pick(KEYS)]: rng.pick(VALUES) },
+        secrets: [String(start), String(start + add)],
+      };
+    },
+    *solve({ add }) {
+      let obs = yield {
+        phases: {
+          analysis: `Read "visits", add ${add}, write it back.`,
+          plan: ['kv_get visits.', `Add ${add}.`, 'kv_set visits.'],
+          action: 'Read the count.',
+        },
+        calls: [{ name: 'kv_get', arguments: { key: 'visits' } }],
+      };
+      const start = result(obs).value as string;
+      obs = yield {
+        phases: { action: `${start} + ${add}.` },
+        calls: [{ name: 'calculator', arguments: { expression: `${start} + ${add}` } }],
+      };
+      const next = String(result(obs).result);
+      yield {
+        phases: { action: `Store ${next}.` },
+        calls: [{ name: 'kv_set', arguments: { key: 'visits', value: next } }],
+      };
+      return {
+        phases: {
+          reflection: `visits went from ${start} to ${next}; kv_set returned ok.`,
+          summary: `visits = ${next}.`,
+        },
+        answer: `Updated "visits" from ${start} to ${next}.`,
+      };
+    },
+  },
+  {
+    kind: 'top-product',
+    difficulty: 3,
+    needs: ['query_table', 'kv_set'],
+    make(rng) {
+      const category = rng.pick(['home', 'kitchen', 'outdoor']);
+      const top = (TABLES.products ?? [])
+        .filter((r) => r.category === category)
+        .sort((a, b) => (b.price as number) - (a.price as number))[0];
+      return {
+        prompt: `Find the most expensive product in the ${category} category and store its name under the key "top_${category}".`,
+        expected: { type: 'tool_state', kv: { [`top_${category}`]: top?.name as string } },
+        params: { category },
+        secrets: [top?.name as string],
+      };
+    },
+    *solve({ category }) {
+      const obs = yield {
+        phases: {
+          analysis: `The ${category} product with the highest price, saved under top_${category}.`,
+          plan: ['Query products of the category ordered by price, descending, limit 1.', 'kv_set its name.'],
+          action: 'Query the table.',
+        },
+        calls: [
+          {
+            name: 'query_table',
+            arguments: {
+              table: 'products',
+              where: { category },
+              order_by: 'price',
+              descending: true,
+              limit: 1,
+            },
+          },
+        ],
+      };
+      const top = (result(obs).rows as { name: string; price: number }[])[0];
+      yield {
+        phases: { action: `Store "${top?.name}".` },
+        calls: [{ name: 'kv_set', arguments: { key: `top_${category}`, value: top?.name } }],
+      };
+      return {
+        phases: {
+          reflection: `The query sorted by price descending returned ${top?.name} at ${top?.price}; it is stored.`,
+          summary: `top_${category} = ${top?.name}.`,
+        },
+        answer: `Stored "${top?.name}" (price ${top?.price}) under "top_${category}".`,
+      };
+    },
+  },
+  {
+    kind: 'warmer-city-note',
+    difficulty: 3,
+    needs: ['get_weather', 'convert_units', 'kv_set'],
+    make(rng) {
+      const [a, b] = twoCities(rng);
+      const warmer = (WEATHER[a]?.[0] as number) > (WEATHER[b]?.[0] as number) ? a : b;
+      return {
+        prompt: `Check the weather in ${a} and ${b}. Store the warmer city's name under the key "warmer" and tell me its temperature in °F.`,
+        expected: { type: 'tool_state', kv: { warmer } },
+        params: { a, b },
+        secrets: [],
+      };
+    },
+    *solve({ a, b }) {
+      let obs = yield {
+        phases: {
+          analysis: `Compare ${a} and ${b}, save the warmer one, report its °F.`,
+          plan: ['Weather of both cities.', 'Convert the warmer temperature to °F.', 'kv_set warmer.'],
+          action: 'Look up both cities.',
+        },
+        calls: [
+          { name: 'get_weather', arguments: { city: a } },
+          { name: 'get_weather', arguments: { city: b } },
+        ],
+      };
+      const [ta, tb] = [temperatureOf(obs, 0), temperatureOf(obs, 1)];
+      const [warmer, t] = ta > tb ? [a, ta] : [b, tb];
+      obs = yield {
+        phases: {
+          reflection: `${a} ${ta} °C vs ${b} ${tb} °C: ${warmer} is warmer.`,
+          action: 'Convert and store.',
+        },
+        calls: [
+          { name: 'convert_units', arguments: { value: t, from: 'c', to: 'f' } },
+          { name: 'kv_set', arguments: { key: 'warmer', value: warmer } },
+        ],
+      };
+      const f = result(obs, 0).value as number;
+      return {
+        phases: {
+          reflection: `${t} °C is ${num(f)} °F and the store confirmed the write.`,
+          summary: `warmer = ${warmer}, ${num(f)} °F.`,
+        },
+        answer: `${warmer} is warmer at ${num(f)} °F; saved under "warmer".`,
+      };
+    },
+  },
+];
+
+function templateOf(task: Task): ToolTemplate {
+  const template = TEMPLATES.find((t) => t.kind === task.kind);
+  if (!template) throw new Error(`tools task ${task.id}: unknown kind ${task.kind}`);
+  return template;
+}
+
+export const tools: DomainModule = {
+  domain: 'tools',
+  generate(rng, difficulty) {
+    const template = rng.pick(TEMPLATES.filter((t) => t.difficulty === difficulty));
+    const made = template.make(rng);
+    // Harder tasks also offer tools they do not need, so choosing the right one is part of the task.
+    const extra = rng
+      .shuffle(Object.keys(TOOL_SPECS).filter((n) => !template.needs.includes(n)))
+      .slice(0, difficulty - 1);
+    return {
+      kind: template.kind,
+      prompt: made.prompt,
+      tools: [...template.needs, ...extra].map((n) => TOOL_SPECS[n]).filter((s) => s !== undefined),
+      expected: made.expected,
+      world: { params: made.params, kv: made.kv ?? {} },
+      secrets: made.secrets,
+    };
+  },
+  expert(task, options) {
+    const script = templateOf(task).solve(task.world.params as Record<string, unknown>);
+    return options.mistake ? withRecoveredBadCall(script) : script;
+  },
+};
