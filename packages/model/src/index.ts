@@ -1,3 +1,4 @@
+export { ContiguousLatentCache, type LatentCache } from './cache.js';
 export {
   configToJSON,
   defaultInitializerRange,
@@ -11,6 +12,9 @@ export {
   type YoutuConfig,
 } from './config.js';
 export { CheckpointError, ConfigError, ModelError, ModelInputError } from './errors.js';
+export { softmaxScale } from './layers/rope.js';
+export { checkCheckpoint, type LoadOptions, type LoadProgress, loadModel } from './load.js';
+export { type ForwardOptions, type ForwardResult, type IncrementalOptions, YoutuModel } from './model.js';
 export {
   Checkpoint,
   decodeTensor,
@@ -22,6 +26,7 @@ export {
   writeCheckpoint,
   writeSafetensors,
 } from './safetensors.js';
+export { type SaveOptions, saveModel } from './save.js';
 export { describeStats, type ModelStats, modelStats, presetTable, type WeightDType } from './stats.js';
 export {
   copyTokenizerFiles,

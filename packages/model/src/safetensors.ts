@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
+import { access, type FileHandle, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits, f32ToHalf, halfToF32 } from './dtype.js';
 import { CheckpointError } from './errors.js';
@@ -298,12 +298,18 @@ export class Checkpoint {
     }
   }
 
-  /** One tensor decoded to f32 (i32 for I32), read from its shard on demand. */
+  /** One tensor's raw bytes and entry, read from its shard on demand. */
+  async readRaw(name: string): Promise<{ entry: TensorEntry; bytes: Uint8Array }> {
+    const entry = this.entries.get(name);
+    if (entry === undefined) throw new CheckpointError('no such tensor', this.dir, name, 'MISSING_TENSOR');
+    const file = this.files.find((f) => f.file === entry.file) as SafetensorsFile;
+    return { entry, bytes: await file.readBytes(name) };
+  }
+
+  /** One tensor decoded to f32 (i32 for I32). */
   async read(name: string): Promise<Float32Array | Int32Array> {
-    const e = this.entries.get(name);
-    if (e === undefined) throw new CheckpointError('no such tensor', this.dir, name, 'MISSING_TENSOR');
-    const file = this.files.find((f) => f.file === e.file) as SafetensorsFile;
-    return decodeTensor(await file.readBytes(name), e.dtype, { file: e.file, tensor: name });
+    const { entry, bytes } = await this.readRaw(name);
+    return decodeTensor(bytes, entry.dtype, { file: entry.file, tensor: name });
   }
 
   async close(): Promise<void> {
@@ -412,6 +418,7 @@ export async function writeCheckpoint(
   }
   if (shards.length === 1) {
     await writeSafetensors(join(dir, SINGLE_FILE), shards[0]);
+    await removeStaleWeights(dir, [SINGLE_FILE]);
     return [SINGLE_FILE];
   }
   const pad = (i: number) => String(i).padStart(5, '0');
@@ -425,5 +432,14 @@ export async function writeCheckpoint(
   await writeFileAtomic(join(dir, INDEX_FILE), async (h) => {
     await h.write(index);
   });
+  await removeStaleWeights(dir, [...names, INDEX_FILE]);
   return [...names, INDEX_FILE];
+}
+
+/** Deletes weight files of an earlier save that the new one does not use (an old index would shadow it). */
+async function removeStaleWeights(dir: string, keep: string[]): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const isWeights = name === INDEX_FILE || /^model(-\d{5}-of-\d{5})?\.safetensors$/.test(name);
+    if (isWeights && !keep.includes(name)) await unlink(join(dir, name));
+  }
 }

@@ -152,7 +152,8 @@ export function referenceForward(c: YoutuConfig, w: Weights, ids: readonly numbe
         const z = e.reduce((a, b) => a + b, 0);
         for (let s = 0; s <= t; s++) for (let i = 0; i < dv; i++) o[j * dv + i] += (e[s] / z) * vs[s][j][i];
       }
-      const x1 = x.map((v, i) => v + linear(o, W('self_attn.o_proj.weight'), d)[i]);
+      const attn = linear(o, W('self_attn.o_proj.weight'), d);
+      const x1 = x.map((v, i) => v + attn[i]);
       const b = rmsNorm(x1, W('post_attention_layernorm.weight'), eps);
       const gate = linear(b, W('mlp.gate_proj.weight'), c.intermediateSize);
       const up = linear(b, W('mlp.up_proj.weight'), c.intermediateSize);

@@ -1,0 +1,145 @@
+import { type Backend, type DType, getBackend, type Tensor, tensor } from '@agentlm/tensor';
+import { readConfig, type YoutuConfig } from './config.js';
+import { CheckpointError } from './errors.js';
+import { YoutuModel } from './model.js';
+import { Checkpoint, decodeTensor, type TensorEntry } from './safetensors.js';
+import { numel, type WeightSpec, weightSpecs } from './weights.js';
+
+export interface LoadProgress {
+  /** Tensors on the device so far, of `total`. */
+  loaded: number;
+  total: number;
+  /** The tensor just loaded. */
+  name: string;
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+export interface LoadOptions {
+  /** Default: the tensor package's default backend. */
+  backend?: Backend;
+  /** Storage dtype of the weights on the device (default f32; bf16/f16 halve memory, math stays f32). */
+  dtype?: DType;
+  /** Mark f32 weights trainable (default true for f32). */
+  requiresGrad?: boolean;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+/** Stored buffers HF checkpoints sometimes carry that are recomputed, not loaded. */
+const IGNORED_SUFFIXES = ['.rotary_emb.inv_freq'];
+
+function listNames(names: string[]): string {
+  return names.length <= 5
+    ? names.join(', ')
+    : `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`;
+}
+
+/** Checks names, shapes and dtypes of a checkpoint against a config before anything touches the device. */
+export function checkCheckpoint(config: YoutuConfig, ckpt: Checkpoint): WeightSpec[] {
+  const specs = weightSpecs(config);
+  const expected = new Set(specs.map((s) => s.name));
+  const missing = specs.filter((s) => !ckpt.entries.has(s.name)).map((s) => s.name);
+  if (missing.length > 0)
+    throw new CheckpointError(
+      `missing tensors: ${listNames(missing)}`,
+      ckpt.dir,
+      missing[0],
+      'MISSING_TENSOR',
+    );
+  const extra = [...ckpt.entries.keys()].filter(
+    (n) =>
+      !expected.has(n) &&
+      !(n === 'lm_head.weight' && config.tieWordEmbeddings) &&
+      !IGNORED_SUFFIXES.some((s) => n.endsWith(s)),
+  );
+  if (extra.length > 0)
+    throw new CheckpointError(`unexpected tensors: ${listNames(extra)}`, ckpt.dir, extra[0], 'EXTRA_TENSOR');
+  for (const s of specs) {
+    const e = ckpt.entries.get(s.name) as TensorEntry;
+    if (e.shape.length !== s.shape.length || e.shape.some((d, i) => d !== s.shape[i])) {
+      throw new CheckpointError(
+        `wrong shape: expected [${s.shape}], found [${e.shape}]`,
+        e.file,
+        s.name,
+        'SHAPE',
+      );
+    }
+    if (!['F32', 'F16', 'BF16', 'F64'].includes(e.dtype)) {
+      throw new CheckpointError(
+        `unsupported weight dtype ${e.dtype} (F32, F16, BF16 or F64)`,
+        e.file,
+        s.name,
+        'DTYPE',
+      );
+    }
+  }
+  return specs;
+}
+
+/** The largest single buffer a backend can hold, when it says (WebGPU adapters do). */
+function maxBufferBytes(backend: Backend): number {
+  const limits = (backend as { limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number } })
+    .limits;
+  return Math.min(
+    limits?.maxStorageBufferBindingSize ?? Number.POSITIVE_INFINITY,
+    limits?.maxBufferSize ?? Number.POSITIVE_INFINITY,
+  );
+}
+
+/** One tensor from its stored bytes: 16-bit data goes up as raw bits when the device dtype matches. */
+function upload(
+  entry: TensorEntry,
+  bytes: Uint8Array,
+  opts: { backend: Backend; dtype: DType; requiresGrad: boolean },
+): Tensor {
+  const sameHalf =
+    (entry.dtype === 'BF16' && opts.dtype === 'bf16') || (entry.dtype === 'F16' && opts.dtype === 'f16');
+  const data = sameHalf
+    ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2)
+    : decodeTensor(bytes, entry.dtype, { file: entry.file, tensor: entry.name });
+  return tensor(data, entry.shape, opts);
+}
+
+/**
+ * Loads an HF checkpoint directory (config.json + model.safetensors or shards): validates every name, shape
+ * and dtype first (missing / extra tensors named, expected vs found shapes), then streams the tensors to the
+ * device one at a time. On any failure every tensor already uploaded is freed before the error propagates.
+ * A stored `lm_head.weight` is ignored when the head is tied.
+ */
+export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<YoutuModel> {
+  const config = await readConfig(dir);
+  const backend = opts.backend ?? getBackend();
+  const dtype = opts.dtype ?? 'f32';
+  const requiresGrad = opts.requiresGrad ?? dtype === 'f32';
+  const ckpt = await Checkpoint.open(dir);
+  const params = new Map<string, Tensor>();
+  try {
+    const specs = checkCheckpoint(config, ckpt);
+    const bytesPer = dtype === 'f32' || dtype === 'i32' ? 4 : 2;
+    const limit = maxBufferBytes(backend);
+    const totalBytes = specs.reduce((n, s) => n + numel(s.shape) * bytesPer, 0);
+    for (const s of specs) {
+      if (numel(s.shape) * bytesPer > limit) {
+        throw new CheckpointError(
+          `needs a ${numel(s.shape) * bytesPer}-byte buffer, over the device limit of ${limit} bytes`,
+          dir,
+          s.name,
+          'DEVICE_LIMIT',
+        );
+      }
+    }
+    let loadedBytes = 0;
+    for (const s of specs) {
+      const { entry, bytes } = await ckpt.readRaw(s.name);
+      params.set(s.name, upload(entry, bytes, { backend, dtype, requiresGrad }));
+      loadedBytes += numel(s.shape) * bytesPer;
+      opts.onProgress?.({ loaded: params.size, total: specs.length, name: s.name, loadedBytes, totalBytes });
+    }
+    return YoutuModel.fromParams(config, params);
+  } catch (err) {
+    for (const t of params.values()) t.dispose();
+    throw err;
+  } finally {
+    await ckpt.close();
+  }
+}

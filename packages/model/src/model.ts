@@ -1,0 +1,258 @@
+import {
+  type Backend,
+  crossEntropy,
+  type DType,
+  gather,
+  getBackend,
+  noGrad,
+  ones,
+  randn,
+  rmsNorm,
+  type Tensor,
+  tensor,
+  tidy,
+} from '@agentlm/tensor';
+import type { LatentCache } from './cache.js';
+import type { YoutuConfig } from './config.js';
+import { ModelInputError } from './errors.js';
+import { type AttentionMode, decoderLayer } from './layers/decoder.js';
+import { linear } from './layers/linear.js';
+import { type WeightSpec, weightSpecs } from './weights.js';
+
+/** Options of `YoutuModel.forward`. */
+export interface ForwardOptions {
+  /**
+   * Next-token targets, i32 [B, T] (or nested arrays): targets[b][t] is the id that should follow ids[b][t].
+   * When given, `loss` is the mean cross-entropy over counted positions.
+   */
+  targets?: Tensor | readonly (readonly number[])[];
+  /** Targets equal to this are not counted (default -100, as in HF). */
+  ignoreIndex?: number;
+  /** f32 [B, T] weights per position (e.g. 1 on assistant tokens, 0 elsewhere); multiplies the ignore rule. */
+  lossMask?: Tensor;
+}
+
+export interface ForwardResult {
+  /** f32 [B, T, vocab] */
+  logits: Tensor;
+  /** f32 scalar when targets were given */
+  loss?: Tensor;
+}
+
+/** Options of the incremental (cached) forward. */
+export interface IncrementalOptions {
+  /** Position of the first id; default the cache's current length, which it must equal. */
+  startPos?: number;
+  /** `last` (default) returns logits [1, vocab] of the last id only; `all` returns [T, vocab]. */
+  logits?: 'last' | 'all';
+}
+
+/** FNV-1a of a weight name: per-tensor seeds that do not shift when layers are added. */
+function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * The Youtu causal LM (SPEC §1): token embedding, decoder layers of MLA attention + SwiGLU MLP, final RMSNorm
+ * and a head tied to the embedding unless `tie_word_embeddings` is false. Parameters are tensors keyed by their
+ * Hugging Face names.
+ */
+export class YoutuModel {
+  private constructor(
+    readonly config: YoutuConfig,
+    /** Every parameter by HF name, in checkpoint order (no `lm_head.weight` when tied). */
+    readonly params: Map<string, Tensor>,
+  ) {}
+
+  /** Wraps already-built parameters (used by loadModel); every name of weightSpecs(config) must be present. */
+  static fromParams(config: YoutuConfig, params: Map<string, Tensor>): YoutuModel {
+    for (const s of weightSpecs(config)) {
+      if (!params.has(s.name))
+        throw new ModelInputError(`YoutuModel.fromParams: missing parameter ${s.name}`);
+    }
+    return new YoutuModel(config, params);
+  }
+
+  /**
+   * A freshly initialised model: linear weights normal(0, initializer_range), embeddings normal(0,
+   * embedding_initializer_range = 2× by default), norms ones. The same seed gives the same weights on every backend.
+   */
+  static init(
+    config: YoutuConfig,
+    opts: { seed?: number; backend?: Backend; dtype?: DType; requiresGrad?: boolean } = {},
+  ): YoutuModel {
+    const seed = opts.seed ?? 0;
+    const backend = opts.backend ?? getBackend();
+    const dtype = opts.dtype ?? 'f32';
+    const requiresGrad = opts.requiresGrad ?? dtype === 'f32';
+    const params = new Map<string, Tensor>();
+    const create = (s: WeightSpec): Tensor => {
+      if (s.kind === 'norm') return ones(s.shape, { backend, dtype, requiresGrad });
+      const std = s.kind === 'embedding' ? config.embeddingInitializerRange : config.initializerRange;
+      return randn(s.shape, {
+        seed: (seed * 0x9e3779b1 + nameHash(s.name)) >>> 0,
+        std,
+        backend,
+        dtype,
+        requiresGrad,
+      });
+    };
+    for (const s of weightSpecs(config)) params.set(s.name, create(s));
+    return new YoutuModel(config, params);
+  }
+
+  get backend(): Backend {
+    return this.weight('model.embed_tokens.weight').backend;
+  }
+
+  /** Trainable tensors in checkpoint order. */
+  parameters(): Tensor[] {
+    return [...this.params.values()];
+  }
+
+  weight(name: string): Tensor {
+    const t = this.params.get(name);
+    if (t === undefined) throw new ModelInputError(`no parameter named ${name}`);
+    return t;
+  }
+
+  private head(): Tensor {
+    return this.weight(this.config.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight');
+  }
+
+  /** ids as an i32 [B, T] tensor; host values (arrays, or a cpu tensor) are checked against the vocabulary. */
+  private ids(ids: Tensor | readonly (readonly number[])[], what: string, checkRange: boolean): Tensor {
+    let t: Tensor;
+    if (Array.isArray(ids)) {
+      const flat = Int32Array.from(ids.flat());
+      if (checkRange) this.checkIdValues(flat, what);
+      t = tensor(flat, [ids.length, ids[0]?.length ?? 0], { backend: this.backend });
+    } else {
+      t = ids as Tensor;
+      if (checkRange && t.backend.readSync !== undefined && t.dtype === 'i32')
+        this.checkIdValues(t.dataSync(), what);
+    }
+    if (t.shape.length !== 2 || t.dtype !== 'i32')
+      throw new ModelInputError(`${what} must be i32 [B, T], got ${t.dtype} [${t.shape}]`);
+    return t;
+  }
+
+  /** Rejects ids outside the vocabulary (a gather would read garbage, or fault on a GPU). */
+  private checkIdValues(values: ArrayLike<number>, what: string): void {
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isInteger(values[i]) || values[i] < 0 || values[i] >= this.config.vocabSize) {
+        throw new ModelInputError(
+          `${what}: token id ${values[i]} at index ${i} is outside the vocabulary [0, ${this.config.vocabSize})`,
+        );
+      }
+    }
+  }
+
+  /** Runs the embedding, every layer and the final norm on ids [N]; hidden states [N, d]. */
+  private trunk(
+    ids: Tensor,
+    batch: number,
+    positions: Tensor,
+    mode: (layer: number) => AttentionMode,
+  ): Tensor {
+    const c = this.config;
+    let x = gather(this.weight('model.embed_tokens.weight'), ids);
+    for (let l = 0; l < c.numHiddenLayers; l++) {
+      const prefix = `model.layers.${l}.`;
+      x = decoderLayer(c, (suffix) => this.weight(prefix + suffix), x, batch, positions, mode(l));
+    }
+    return rmsNorm(x, this.weight('model.norm.weight'), c.rmsNormEps);
+  }
+
+  /**
+   * The training / evaluation forward on a batch ids i32 [B, T] at positions 0..T-1 (expanded attention).
+   * Records autograd unless called under noGrad; the caller owns the returned tensors (use tidy).
+   */
+  forward(idsIn: Tensor | readonly (readonly number[])[], opts: ForwardOptions = {}): ForwardResult {
+    const ids = this.ids(idsIn, 'forward: ids', true);
+    const [batch, t] = ids.shape;
+    const positions = tensor(
+      Int32Array.from({ length: t }, (_, i) => i),
+      [t],
+      { backend: this.backend },
+    );
+    const hidden = this.trunk(ids.reshape([batch * t]), batch, positions, () => ({ kind: 'full' }));
+    const logits2d = linear(hidden, this.head());
+    const logits = logits2d.reshape([batch, t, this.config.vocabSize]);
+    if (opts.targets === undefined) return { logits };
+    const targets = this.ids(opts.targets, 'forward: targets', false);
+    if (targets.shape[0] !== batch || targets.shape[1] !== t)
+      throw new ModelInputError(`forward: targets [${targets.shape}] must match ids [${ids.shape}]`);
+    const loss = crossEntropy(logits2d, targets.reshape([batch * t]), {
+      ignoreIndex: opts.ignoreIndex ?? -100,
+      mask: opts.lossMask?.reshape([batch * t]),
+    });
+    return { logits, loss };
+  }
+
+  /**
+   * Runs one sequence's new ids through the model with a latent cache, appending their rows: `prefill` uses the
+   * expanded attention (compute-bound, many tokens), `decode` the absorbed form (bandwidth-bound, few tokens).
+   * Both give the logits the full forward gives at those positions. No autograd; the caller owns the result.
+   */
+  prefill(ids: ArrayLike<number>, cache: LatentCache, opts: IncrementalOptions = {}): Tensor {
+    return this.incremental('prefill', ids, cache, opts);
+  }
+
+  decode(ids: ArrayLike<number>, cache: LatentCache, opts: IncrementalOptions = {}): Tensor {
+    return this.incremental('decode', ids, cache, opts);
+  }
+
+  /** One absorbed decode step: logits [1, vocab] of `id` at the position after the cache's contents. */
+  decodeStep(id: number, cache: LatentCache): Tensor {
+    return this.incremental('decode', [id], cache, {});
+  }
+
+  private incremental(
+    kind: 'prefill' | 'decode',
+    idsIn: ArrayLike<number>,
+    cache: LatentCache,
+    opts: IncrementalOptions,
+  ): Tensor {
+    const t = idsIn.length;
+    const startPos = opts.startPos ?? cache.length(0);
+    if (t === 0) throw new ModelInputError(`${kind}: no ids`);
+    this.checkIdValues(idsIn, kind);
+    if (cache.length(0) !== startPos)
+      throw new ModelInputError(
+        `${kind}: startPos ${startPos} but the cache holds ${cache.length(0)} tokens`,
+      );
+    if (startPos + t > this.config.maxPositionEmbeddings) {
+      throw new ModelInputError(
+        `${kind}: positions up to ${startPos + t - 1} exceed max_position_embeddings ${this.config.maxPositionEmbeddings}`,
+      );
+    }
+    return tidy(() =>
+      noGrad(() => {
+        const backend = this.backend;
+        const ids = tensor(Int32Array.from(idsIn), [1, t], { backend });
+        const positions = tensor(
+          Int32Array.from({ length: t }, (_, i) => startPos + i),
+          [t],
+          { backend },
+        );
+        const hidden = this.trunk(ids.reshape([t]), 1, positions, (layer) => ({
+          kind,
+          cache,
+          layer,
+          startPos,
+        }));
+        const rows = opts.logits === 'all' ? hidden : hidden.slice([t - 1, 0], [t, this.config.hiddenSize]);
+        return linear(rows, this.head());
+      }),
+    );
+  }
+
+  /** Frees every parameter. */
+  dispose(): void {
+    for (const t of this.params.values()) t.dispose();
+    this.params.clear();
+  }
+}
