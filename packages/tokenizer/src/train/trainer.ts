@@ -1,4 +1,5 @@
 import { PAIR_BASE } from '../bpe.js';
+import { AGENT_CHAT_TEMPLATE, AGENT_SPECIAL_TOKENS } from '../chat/agent-format.js';
 import { TokenizerOptionError } from '../errors.js';
 import { compilePreTokenizer } from '../pre-tokenizer.js';
 import { type PreTokenizerPreset, presetPreTokenizer } from '../presets.js';
@@ -22,7 +23,7 @@ export interface TrainOptions {
   bosToken?: string | null;
   eosToken?: string | null;
   padToken?: string | null;
-  /** Jinja chat template stored in tokenizer_config.json. Default none. */
+  /** Jinja chat template for tokenizer_config.json. Default: the agent template when all AGENT_SPECIAL_TOKENS are reserved. */
   chatTemplate?: string | null;
   /** Called with one line of progress now and then. */
   onProgress?: (message: string) => void;
@@ -122,6 +123,9 @@ export async function trainTokenizer(options: TrainOptions): Promise<Tokenizer> 
       merges: merges.map(([a, b]) => `${tokens[a]} ${tokens[b]}`),
     },
   };
+  const hasAgentTokens = AGENT_SPECIAL_TOKENS.every((t) => specials.includes(t));
+  const chatTemplate =
+    options.chatTemplate !== undefined ? options.chatTemplate : hasAgentTokens ? AGENT_CHAT_TEMPLATE : null;
   const config: TokenizerConfig = {
     tokenizer_class: 'PreTrainedTokenizerFast',
     bos_token: bos,
@@ -129,7 +133,7 @@ export async function trainTokenizer(options: TrainOptions): Promise<Tokenizer> 
     pad_token: pad,
     clean_up_tokenization_spaces: false,
     model_max_length: 131072,
-    ...(options.chatTemplate ? { chat_template: options.chatTemplate } : {}),
+    ...(chatTemplate ? { chat_template: chatTemplate } : {}),
   };
   return Tokenizer.fromJSON(json, config);
 }
