@@ -1,4 +1,53 @@
+import { writeFile } from 'node:fs/promises';
+import { loadModel, ModelInputError } from '@agentlm/model';
+import { initBackend, noGrad, tidy } from '@agentlm/tensor';
 import type { Command } from 'commander';
 
-/** Registers the `agentlm generate` commands. */
-export function registerGenerate(_program: Command): void {}
+/** Parses `--ids 1,2,3` into token ids. */
+function parseIds(text: string): number[] {
+  const ids = text.split(',').map((s) => s.trim());
+  if (ids.length === 0 || ids.some((s) => !/^\d+$/.test(s))) {
+    throw new ModelInputError(
+      `--ids must be comma-separated non-negative integers, got ${JSON.stringify(text)}`,
+    );
+  }
+  return ids.map(Number);
+}
+
+/** `agentlm logits`: one full forward of the ids; the logits rows as float32 values in JSON. */
+async function logits(opts: {
+  model: string;
+  ids: string;
+  backend: string;
+  allPositions?: boolean;
+  out: string;
+}): Promise<void> {
+  if (opts.backend !== 'cpu' && opts.backend !== 'webgpu') {
+    throw new ModelInputError(`--backend must be cpu or webgpu, got ${JSON.stringify(opts.backend)}`);
+  }
+  const ids = parseIds(opts.ids);
+  const backend = await initBackend(opts.backend);
+  const model = await loadModel(opts.model, { backend, requiresGrad: false });
+  const out = tidy(() => noGrad(() => model.forward([ids]).logits));
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  model.dispose();
+  const v = model.config.vocabSize;
+  const positions = opts.allPositions ? ids.map((_, i) => i) : [ids.length - 1];
+  const rows = positions.map((t) => Array.from(data.subarray(t * v, (t + 1) * v)));
+  await writeFile(opts.out, `${JSON.stringify({ ids, positions, vocab_size: v, logits: rows })}\n`);
+  process.stdout.write(`wrote logits [${rows.length}, ${v}] of ${ids.length} ids to ${opts.out}\n`);
+}
+
+/** Registers the inference commands (`agentlm logits`; generation commands live here too). */
+export function registerGenerate(program: Command): void {
+  program
+    .command('logits')
+    .description('Run one forward pass of a checkpoint on token ids and write the logits (float32) as JSON')
+    .requiredOption('--model <dir>', 'checkpoint directory (config.json + safetensors)')
+    .requiredOption('--ids <ids>', 'comma-separated token ids, e.g. 1,2,3')
+    .option('--backend <name>', 'cpu or webgpu', 'cpu')
+    .option('--all-positions', 'write the logits of every position (default: the last one only)')
+    .requiredOption('--out <file>', 'output JSON file: {ids, positions, vocab_size, logits: number[][]}')
+    .action(logits);
+}

@@ -1,5 +1,70 @@
-import { Checkpoint, configToJSON, describeStats, modelStats, readConfig } from '@agentlm/model';
+import {
+  Checkpoint,
+  ConfigError,
+  configToJSON,
+  describeStats,
+  modelStats,
+  PRESET_NAMES,
+  type PresetName,
+  presetConfig,
+  readConfig,
+  readTokenizerFacts,
+  saveModel,
+  type TorchDType,
+  YoutuModel,
+} from '@agentlm/model';
+import { initBackend } from '@agentlm/tensor';
 import type { Command } from 'commander';
+
+/** `agentlm model init`: a freshly initialised preset whose vocabulary and special ids come from a tokenizer. */
+async function init(opts: {
+  preset: string;
+  tokenizer: string;
+  out: string;
+  seed: string;
+  dtype: string;
+}): Promise<void> {
+  if (!PRESET_NAMES.includes(opts.preset as PresetName)) {
+    throw new ConfigError(
+      '--preset',
+      'name',
+      `must be one of ${PRESET_NAMES.join(', ')}, got ${JSON.stringify(opts.preset)}`,
+    );
+  }
+  if (!['float32', 'bfloat16', 'float16'].includes(opts.dtype)) {
+    throw new ConfigError(
+      '--dtype',
+      'value',
+      `must be float32, bfloat16 or float16, got ${JSON.stringify(opts.dtype)}`,
+    );
+  }
+  const seed = Number(opts.seed);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new ConfigError(
+      '--seed',
+      'value',
+      `must be a non-negative integer, got ${JSON.stringify(opts.seed)}`,
+    );
+  const tok = await readTokenizerFacts(opts.tokenizer);
+  const config = presetConfig(opts.preset as PresetName, {
+    vocab_size: tok.vocabSize,
+    bos_token_id: tok.bosTokenId,
+    eos_token_id: tok.eosTokenId,
+    pad_token_id: tok.padTokenId,
+    torch_dtype: opts.dtype,
+  });
+  const backend = await initBackend('cpu');
+  const model = YoutuModel.init(config, { seed, backend, requiresGrad: false });
+  const files = await saveModel(model, opts.out, {
+    dtype: opts.dtype as TorchDType,
+    tokenizerDir: opts.tokenizer,
+  });
+  model.dispose();
+  const stats = modelStats(config);
+  process.stdout.write(
+    `initialised ${opts.preset} (${stats.parameters.toLocaleString('en-US')} parameters, vocab ${config.vocabSize}) in ${opts.out}: ${files.join(', ')}\n`,
+  );
+}
 
 /** `agentlm model info DIR`: the config, parameter count and memory estimates, and what the checkpoint stores. */
 async function info(dir: string, opts: { json?: boolean; context: string }): Promise<void> {
@@ -49,6 +114,20 @@ export function registerModel(program: Command): void {
   const model = program
     .command('model')
     .description('Create and inspect Youtu MLA model checkpoints (HF config.json + safetensors).');
+  model
+    .command('init')
+    .description(
+      'Create a randomly initialised model from a preset, sized to a tokenizer, as an HF checkpoint directory',
+    )
+    .requiredOption('--preset <name>', `model shape: ${PRESET_NAMES.join(', ')}`)
+    .requiredOption(
+      '--tokenizer <dir>',
+      'HF tokenizer directory (tokenizer.json): sets vocab_size and bos/eos/pad ids, and is copied',
+    )
+    .requiredOption('--out <dir>', 'output checkpoint directory')
+    .option('--seed <n>', 'initialisation seed', '0')
+    .option('--dtype <dtype>', 'stored weight dtype: float32, bfloat16 or float16', 'float32')
+    .action(init);
   model
     .command('info')
     .description(
