@@ -1,3 +1,16 @@
+export { type AssistantDelta, AssistantStream } from './assistant-stream.js';
+export {
+  type AssistantTurn,
+  type AssistantTurnOptions,
+  assistantTurn,
+  type ChatEvent,
+  type ChatFormat,
+  type ChatMessage,
+  type ChatReply,
+  ChatSession,
+  type ChatSessionOptions,
+  type ParsedAssistant,
+} from './chat.js';
 export { Engine, type EngineOptions, type Prompt, Session } from './engine.js';
 export {
   CacheError,
@@ -20,5 +33,14 @@ export {
 export type { LanguageModel, ModelSequence, TokenCodec } from './language-model.js';
 export { argmax, type ResolvedSampling, resolveSampling, Sampler, type SamplingOptions } from './sampler.js';
 export { Scheduler, Ticket } from './scheduler.js';
+export { createServer, InferenceServer, type ServerOptions } from './server/server.js';
 export { StopMatcher } from './stop.js';
 export { TextStream } from './text-stream.js';
+export {
+  type JsonSchema,
+  type ToolCall,
+  type ToolDefinition,
+  type ToolOutcome,
+  ToolRegistry,
+  type ToolSpec,
+} from './tools.js';

@@ -38,7 +38,7 @@ export class StopMatcher {
       this.held = '';
       return { text: buffer.slice(0, cut), stopped: true };
     }
-    const keep = this.partialSuffixLength(buffer);
+    const keep = partialSuffixLength(buffer, this.stops);
     this.held = buffer.slice(buffer.length - keep);
     return { text: buffer.slice(0, buffer.length - keep), stopped: false };
   }
@@ -49,19 +49,18 @@ export class StopMatcher {
     this.held = '';
     return rest;
   }
+}
 
-  /** Length of the longest suffix of `text` that is a proper prefix of some stop string. */
-  private partialSuffixLength(text: string): number {
-    let best = 0;
-    for (const stop of this.stops) {
-      const max = Math.min(stop.length - 1, text.length);
-      for (let n = max; n > best; n--) {
-        if (text.endsWith(stop.slice(0, n))) {
-          best = n;
-          break;
-        }
+/** Length of the longest suffix of `text` that is a proper prefix of one of `candidates`. */
+export function partialSuffixLength(text: string, candidates: readonly string[]): number {
+  let best = 0;
+  for (const c of candidates) {
+    for (let n = Math.min(c.length - 1, text.length); n > best; n--) {
+      if (text.endsWith(c.slice(0, n))) {
+        best = n;
+        break;
       }
     }
-    return best;
   }
+  return best;
 }

@@ -94,3 +94,22 @@ export class ByteCodec implements TokenCodec {
     return new TextDecoder().decode(this.decodeBytes(ids));
   }
 }
+
+/**
+ * A script for FakeModel: the prompt is everything up to the last `marker`; the model then writes
+ * `respond(prompt)` byte by byte and ends with eos. Different prompts get different answers, so mixed-up
+ * streams show.
+ */
+export function respondAfter(marker: string, respond: (prompt: string) => string, eos = 257) {
+  const codec = new ByteCodec();
+  const markerBytes = codec.encode(marker);
+  return (ids: readonly number[]): number => {
+    let start = -1;
+    for (let i = ids.length - markerBytes.length; i >= 0 && start < 0; i--) {
+      if (markerBytes.every((b, k) => ids[i + k] === b)) start = i + markerBytes.length;
+    }
+    if (start < 0) return eos;
+    const target = codec.encode(respond(codec.decode(ids.slice(0, start))));
+    return target[ids.length - start] ?? eos;
+  };
+}
