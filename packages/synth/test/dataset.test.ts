@@ -22,7 +22,14 @@ const dir = (name: string) => join(root, name);
 function counting(): Policy & { started: string[] } {
   const inner = new ScriptedPolicy({ seed: 3 });
   const started: string[] = [];
-  return { name: 'scripted', started, start: (task) => (started.push(task.id), inner.start(task)) };
+  return {
+    name: 'scripted',
+    started,
+    start: (task) => {
+      started.push(task.id);
+      return inner.start(task);
+    },
+  };
 }
 
 describe('synthesize', () => {

@@ -61,9 +61,8 @@ describe('local-model policy', () => {
     const session = new ScriptedPolicy({ mistakeRate: 0 }).start(target);
     return {
       async complete(messages) {
-        const results = messages
-          .slice(messages.findLastIndex((m) => m.role === 'assistant') + 1)
-          .filter((m) => m.role === 'tool');
+        const lastAssistant = messages.map((m) => m.role).lastIndexOf('assistant');
+        const results = messages.slice(lastAssistant + 1).filter((m) => m.role === 'tool');
         const turn = await session.next(
           results.map((m) => ({ toolCallId: m.tool_call_id ?? '', name: '', content: m.content, ok: true })),
         );
