@@ -188,6 +188,8 @@ function matmulCases(): Case[] {
     [17, 67, 33],
     [1, 1000, 17],
     [5, 1, 7],
+    [1000, 3, 17],
+    [67, 17, 9],
   ];
   for (const [m, k, n] of sizes) {
     for (const transposeA of [false, true]) {
