@@ -63,25 +63,38 @@ export class CheckpointStore {
     this.keepLast = Math.max(1, opts.keepLast ?? 3);
   }
 
-  /** Writes a checkpoint for `step` holding `files` (name → bytes or text) and rotates old ones. */
-  save(step: number, files: Record<string, Uint8Array | string>): CheckpointInfo {
+  /**
+   * Writes a checkpoint for `step` and rotates old ones. `content` is either a map of file name to
+   * bytes/text, or a function that writes its files into the (temporary) folder it is given.
+   */
+  async save(
+    step: number,
+    content: Record<string, Uint8Array | string> | ((dir: string) => Promise<void>),
+  ): Promise<CheckpointInfo> {
     mkdirSync(this.dir, { recursive: true });
     const name = `step-${String(step).padStart(8, '0')}`;
     const tmp = tempName(this.dir, name);
     mkdirSync(tmp);
-    const manifest: CheckpointManifest = {
-      format: 'agentlm-checkpoint/1',
-      step,
-      createdAt: new Date().toISOString(),
-      files: {},
-    };
     try {
-      for (const [file, content] of Object.entries(files)) {
-        if (file === MANIFEST || file.includes('/') || file.includes('\\')) {
-          throw new CheckpointIntegrityError(`${this.dir}: invalid checkpoint file name "${file}"`);
+      if (typeof content === 'function') {
+        await content(tmp);
+      } else {
+        for (const [file, data] of Object.entries(content)) {
+          if (file === MANIFEST || file.includes('/') || file.includes('\\')) {
+            throw new CheckpointIntegrityError(`${this.dir}: invalid checkpoint file name "${file}"`);
+          }
+          writeSynced(join(tmp, file), typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
         }
-        const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-        writeSynced(join(tmp, file), bytes);
+      }
+      const manifest: CheckpointManifest = {
+        format: 'agentlm-checkpoint/1',
+        step,
+        createdAt: new Date().toISOString(),
+        files: {},
+      };
+      for (const file of readdirSync(tmp).sort()) {
+        if (file === MANIFEST) continue;
+        const bytes = readFileSync(join(tmp, file));
         manifest.files[file] = { bytes: bytes.length, sha256: sha256(bytes) };
       }
       writeSynced(join(tmp, MANIFEST), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));

@@ -13,6 +13,15 @@ export {
   trainConfigSchema,
 } from './config.js';
 export {
+  arrayBatchSource,
+  type BatchSource,
+  type BatchSourceState,
+  mixBatchSource,
+  shiftBatch,
+  stageHintsFromMix,
+  type TrainBatch,
+} from './data.js';
+export {
   CheckpointIntegrityError,
   NonFiniteError,
   TrainConfigError,
@@ -20,7 +29,17 @@ export {
   TrainerMemoryError,
 } from './errors.js';
 export { NonFiniteGuard, type NonFinitePolicy } from './guard.js';
+export {
+  DEFAULT_OPTIM,
+  type OptimSettings,
+  TRAINER_STATE_FILE,
+  type TrainerState,
+  type TrainLoopOptions,
+  type TrainResult,
+  trainLoop,
+} from './loop.js';
 export { type MetricRecord, MetricsWriter, readMetrics } from './metrics.js';
+export { decayFlags, loadOptimizer, OPTIMIZER_FILE, saveOptimizer } from './optimizer.js';
 export { type PlotOptions, type PlotSeries, svgLinePlot } from './plot.js';
 export { formatProgress, ProgressBar, type ProgressUpdate } from './progress.js';
 export { TrainerRng } from './rng.js';
