@@ -11,6 +11,7 @@ export {
   type ChatSessionOptions,
   type ParsedAssistant,
 } from './chat.js';
+export { type YoutuChatFormatOptions, youtuChatFormat } from './chat-format.js';
 export { Engine, type EngineOptions, type Prompt, Session } from './engine.js';
 export {
   CacheError,
