@@ -36,7 +36,10 @@ export interface BuildOptions {
   exports?: ('megatron' | 'jsonl')[];
   /** Continue an interrupted build in `out` (default true); false starts over. */
   resume?: boolean;
-  /** Stop after this many sequences in total (a partial build, which a later call resumes). */
+  /**
+   * Stop as if killed once this many sequences exist: only committed shards are kept, and a later call
+   * resumes from the last commit (for tests and time-boxed runs).
+   */
   stopAfterSequences?: number;
   onProgress?: (p: BuildProgress) => void;
 }
@@ -143,13 +146,10 @@ export async function buildMix(c: Curriculum, options: BuildOptions): Promise<Bu
     progress();
   };
 
-  while (!index.complete) {
-    if (
-      options.stopAfterSequences !== undefined &&
-      index.sequences + written.reduce((a, s) => a + s.sequences, 0) + pending.length >=
-        options.stopAfterSequences
-    )
-      break;
+  const produced = () => index.sequences + written.reduce((a, s) => a + s.sequences, 0) + pending.length;
+  const interrupted = () =>
+    options.stopAfterSequences !== undefined && produced() >= options.stopAfterSequences;
+  while (!index.complete && !interrupted()) {
     const seq = await stream.next();
     if (!seq) {
       index.complete = true;
@@ -159,7 +159,7 @@ export async function buildMix(c: Curriculum, options: BuildOptions): Promise<Bu
     pending.push(seq);
     if (pending.length * seq.tokens.length >= shardTokens) commit();
   }
-  commit();
+  if (!interrupted()) commit();
 
   const seconds = elapsed();
   const made = index.tokens - tokensAtStart;

@@ -129,7 +129,7 @@ export class JsonlSource extends FileSource {
       this.problem(where, `malformed JSON (${(err as Error).message})`);
       return null;
     }
-    if (typeof obj !== 'object' || obj === null) {
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
       this.problem(where, 'expected a JSON object');
       return null;
     }
