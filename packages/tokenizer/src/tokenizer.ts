@@ -244,11 +244,12 @@ export class Tokenizer {
     return this.json;
   }
 
-  /** Writes tokenizer.json and tokenizer_config.json into `dir` (atomically, each file). */
+  /** Writes tokenizer_config.json then tokenizer.json into `dir`, each atomically (temp file, fsync, rename). */
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    await writeFileAtomic(join(dir, 'tokenizer.json'), `${JSON.stringify(this.json, null, 2)}\n`);
+    // tokenizer.json last: once it exists, the directory is complete.
     await writeFileAtomic(join(dir, 'tokenizer_config.json'), `${JSON.stringify(this.config, null, 2)}\n`);
+    await writeFileAtomic(join(dir, 'tokenizer.json'), `${JSON.stringify(this.json, null, 2)}\n`);
   }
 }
 

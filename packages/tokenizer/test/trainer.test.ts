@@ -76,16 +76,22 @@ describe('trainTokenizer', () => {
     expect(config.bos_token).toBe('<|begin_of_text|>');
   });
 
-  it('trains every preset and honours maxTokenLength and minFrequency', async () => {
+  it('trains every preset to files that Hugging Face tokenizers (Rust) encodes identically', async () => {
     for (const preset of ['gpt2', 'youtu', 'llama3'] as const) {
-      const t = await trainTokenizer({
-        corpus: { texts: stemCorpus(300) },
-        vocabSize: 400,
-        preset,
-        maxTokenLength: 3,
-      });
-      for (let id = 256; id < t.vocabSize; id++) expect(t.decodeBytes([id]).length).toBeLessThanOrEqual(3);
+      const t = await trainTokenizer({ corpus: { texts: stemCorpus(600) }, vocabSize: 500, preset });
+      const out = join(dir, `preset-${preset}`);
+      await t.save(out);
+      const hf = HfTokenizer.fromFile(join(out, 'tokenizer.json'));
+      for (const text of MULTILINGUAL_CORPUS) {
+        const expected = (await hf.encode(text, null, { addSpecialTokens: false })).getIds();
+        expect(t.encode(text), `${preset} ${JSON.stringify(text)}`).toEqual(expected);
+      }
     }
+  });
+
+  it('honours maxTokenLength and minFrequency', async () => {
+    const t = await trainTokenizer({ corpus: { texts: stemCorpus(300) }, vocabSize: 400, maxTokenLength: 3 });
+    for (let id = 256; id < t.vocabSize; id++) expect(t.decodeBytes([id]).length).toBeLessThanOrEqual(3);
     const rare = await trainTokenizer({ corpus: { texts: ['ab cd'] }, vocabSize: 300, minFrequency: 2 });
     expect(rare.vocabSize).toBe(256);
   });
