@@ -1,4 +1,6 @@
-import type { ChatMessage } from './document.js';
+import { AGENT_SPECIAL_TOKENS, encodeChat, type Tokenizer } from '@agentlm/tokenizer';
+import type { ChatMessage, ToolSpec } from './document.js';
+import { MixerConfigError } from './errors.js';
 
 /** Token ids of one rendered chat, with 1 where the loss applies (assistant tokens) and 0 elsewhere. */
 export interface EncodedChat {
@@ -11,100 +13,62 @@ export interface EncodedChat {
  * `Tokenizer`; `byteEncoder` is a dependency-free stand-in (bytes as ids) for tests and benchmarks.
  */
 export interface MixerEncoder {
+  /** Document text to ids; special tokens written in the text stay text. */
   encode(text: string): ArrayLike<number>;
-  /** Renders a chat in the model's template with an assistant-only loss mask. */
-  encodeChat(messages: ChatMessage[], tools?: unknown[]): EncodedChat;
+  /** Renders a chat in the agent (Youtu) format with an assistant-only loss mask. */
+  encodeChat(messages: ChatMessage[], tools?: ToolSpec[]): EncodedChat;
   decode?(ids: ArrayLike<number>): string;
   eosId: number;
   vocabSize: number;
 }
 
-/** Special tokens of the Youtu chat format (SPEC §2). */
-export const CHAT_SPECIALS = [
-  '<|begin_of_text|>',
-  '<|end_of_text|>',
-  '<|User|>',
-  '<|Assistant|>',
-  '<|begin_of_tool_description|>',
-  '<|end_of_tool_description|>',
-] as const;
-export type ChatSpecial = (typeof CHAT_SPECIALS)[number];
-
-/** One piece of a rendered chat: text or a special token, and whether the loss applies to it. */
-export interface ChatSegment {
-  text?: string;
-  special?: ChatSpecial;
-  trainable: boolean;
-}
-
 /**
- * Lays a chat out in the Youtu format: `<|begin_of_text|>{system}[tools]<|User|>{user}<|Assistant|>{assistant}<|end_of_text|>`.
- * Tool calls become `<tool_call>{json}</tool_call>` in the assistant text and tool results a user turn of
- * `<tool_response>…</tool_response>`. Only the assistant's text and its closing `<|end_of_text|>` are trainable.
+ * Adapts a tokenizer (e.g. `await Tokenizer.fromFile('tokenizer.json')`) to the mixer. Document text is
+ * encoded with special-token parsing off, so a literal `<|end_of_text|>` inside a web page stays text;
+ * chats go through the tokenizer's own `encodeChat`, the same format inference renders.
  */
-export function chatSegments(messages: ChatMessage[], tools?: unknown[]): ChatSegment[] {
-  const out: ChatSegment[] = [{ special: '<|begin_of_text|>', trainable: false }];
-  let i = 0;
-  if (messages[0]?.role === 'system') {
-    out.push({ text: messages[0].content, trainable: false });
-    i = 1;
-  }
-  if (tools && tools.length > 0) {
-    out.push({ special: '<|begin_of_tool_description|>', trainable: false });
-    out.push({ text: tools.map((t) => JSON.stringify(t)).join('\n'), trainable: false });
-    out.push({ special: '<|end_of_tool_description|>', trainable: false });
-  }
-  for (; i < messages.length; i++) {
-    const m = messages[i];
-    if (m.role === 'assistant') {
-      const calls = (m.tool_calls ?? []).map(
-        (c) => `<tool_call>${JSON.stringify({ name: c.name, arguments: c.arguments })}</tool_call>`,
-      );
-      out.push({ special: '<|Assistant|>', trainable: false });
-      out.push({ text: m.content + calls.join(''), trainable: true });
-      out.push({ special: '<|end_of_text|>', trainable: true });
-    } else {
-      out.push({ special: '<|User|>', trainable: false });
-      out.push({
-        text: m.role === 'tool' ? `<tool_response>${m.content}</tool_response>` : m.content,
-        trainable: false,
-      });
-    }
-  }
-  return out;
-}
-
-/** Encodes chat segments with any text encoder plus a table of special-token ids. */
-export function encodeSegments(
-  segments: ChatSegment[],
-  encode: (text: string) => ArrayLike<number>,
-  specialId: (special: ChatSpecial) => number,
-): EncodedChat {
-  const ids: number[] = [];
-  const lossMask: number[] = [];
-  for (const s of segments) {
-    const part = s.special ? [specialId(s.special)] : encode(s.text ?? '');
-    for (let k = 0; k < part.length; k++) {
-      ids.push(part[k]);
-      lossMask.push(s.trainable ? 1 : 0);
-    }
-  }
-  return { ids, lossMask };
+export function encoderFromTokenizer(tokenizer: Tokenizer): MixerEncoder {
+  if (tokenizer.eosId === null)
+    throw new MixerConfigError('tokenizer has no EOS token (eos_token in tokenizer_config.json)');
+  return {
+    encode: (text) => tokenizer.encode(text, { parseSpecialTokens: false }),
+    encodeChat: (messages, tools) => encodeChat(tokenizer, messages, { tools }),
+    decode: (ids) => tokenizer.decode(Array.from(ids)),
+    eosId: tokenizer.eosId,
+    vocabSize: tokenizer.vocabSize,
+  };
 }
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
+const SPECIAL_PATTERN = new RegExp(
+  AGENT_SPECIAL_TOKENS.map((t) => t.replace(/[|[\]\\/^$.*+?()]/g, '\\$&')).join('|'),
+  'g',
+);
 
 /**
- * Bytes as token ids (0-255), the chat specials at 256-261 (`<|end_of_text|>` = 257 is EOS); vocabulary 262.
- * Fast and exact, so tests and benchmarks can tell the mixer's cost from the tokenizer's.
+ * Bytes as token ids (0-255) and the agent-format special tokens after them (256 `<|begin_of_text|>`,
+ * 257 `<|end_of_text|>` = EOS, …; vocabulary 256 + 13). Fast and exact, so tests and benchmarks can tell
+ * the mixer's cost from the tokenizer's; chats are rendered by @agentlm/tokenizer's `encodeChat`.
  */
 export function byteEncoder(): MixerEncoder {
-  const specialId = (s: ChatSpecial) => 256 + CHAT_SPECIALS.indexOf(s);
-  const encode = (text: string) => utf8.encode(text);
+  const encodeText = (text: string) => utf8.encode(text);
+  // encodeChat needs only `encode`, which here turns the special tokens written in the rendered chat into their ids
+  const withSpecials = {
+    encode(text: string): number[] {
+      const ids: number[] = [];
+      let last = 0;
+      for (const m of text.matchAll(SPECIAL_PATTERN)) {
+        ids.push(...utf8.encode(text.slice(last, m.index)), 256 + AGENT_SPECIAL_TOKENS.indexOf(m[0]));
+        last = m.index + m[0].length;
+      }
+      ids.push(...utf8.encode(text.slice(last)));
+      return ids;
+    },
+  } as unknown as Tokenizer;
   return {
-    encode,
-    encodeChat: (messages, tools) => encodeSegments(chatSegments(messages, tools), encode, specialId),
+    encode: encodeText,
+    encodeChat: (messages, tools) => encodeChat(withSpecials, messages, { tools }),
     decode: (ids) => {
       let text = '';
       let bytes: number[] = [];
@@ -112,13 +76,14 @@ export function byteEncoder(): MixerEncoder {
         const id = ids[i];
         if (id < 256) bytes.push(id);
         else {
-          text += utf8Decoder.decode(Uint8Array.from(bytes)) + (CHAT_SPECIALS[id - 256] ?? `<|${id}|>`);
+          text +=
+            utf8Decoder.decode(Uint8Array.from(bytes)) + (AGENT_SPECIAL_TOKENS[id - 256] ?? `<|${id}|>`);
           bytes = [];
         }
       }
       return text + utf8Decoder.decode(Uint8Array.from(bytes));
     },
-    eosId: specialId('<|end_of_text|>'),
-    vocabSize: 256 + CHAT_SPECIALS.length,
+    eosId: 256 + AGENT_SPECIAL_TOKENS.indexOf('<|end_of_text|>'),
+    vocabSize: 256 + AGENT_SPECIAL_TOKENS.length,
   };
 }

@@ -13,15 +13,15 @@ export {
   type StageConfig,
 } from './config.js';
 export { type BatchReaderState, MixDataset, type MixIndex, type PackedBatch } from './dataset.js';
-export type { ChatDocument, ChatMessage, MixDocument, TextDocument, TokenDocument } from './document.js';
-export {
-  byteEncoder,
-  CHAT_SPECIALS,
-  chatSegments,
-  type EncodedChat,
-  encodeSegments,
-  type MixerEncoder,
-} from './encoder.js';
+export type {
+  ChatDocument,
+  ChatMessage,
+  MixDocument,
+  TextDocument,
+  TokenDocument,
+  ToolSpec,
+} from './document.js';
+export { byteEncoder, type EncodedChat, encoderFromTokenizer, type MixerEncoder } from './encoder.js';
 export { MixerConfigError, MixerError, MixerFormatError, MixerSourceError } from './errors.js';
 export { builtinGenerators, type DocumentGenerator, generateDocument } from './generators/index.js';
 export { type MixPlan, planMix, type StagePlan, sharesAt } from './plan.js';
@@ -30,6 +30,5 @@ export { Rng } from './random.js';
 export { buildReport, type MixReport, reportMarkdown, reportSvg } from './report.js';
 export { type PackedSequence, Shard, type ShardHeader } from './shard.js';
 export { type MixState, type MixStats, MixStream, type MixStreamOptions } from './stream.js';
-export { encoderFromTokenizer, type TokenizerLike } from './tokenizer.js';
 export { exportJsonl } from './writers/jsonl.js';
 export { exportMegatron, readMegatronIndex } from './writers/megatron.js';

@@ -79,8 +79,8 @@ describe('built-in generators', () => {
   it('make agentic trajectories with a verified tool result and answer', () => {
     for (let i = 0; i < 50; i++) {
       const doc = generateDocument(builtinGenerators.agent, 'agent', 0, i) as ChatDocument;
-      const expr =
-        (doc.messages[2].tool_calls?.[0].arguments as { expression: string } | undefined)?.expression ?? '';
+      const call = doc.messages[2].tool_calls?.[0];
+      const expr = call && 'arguments' in call ? (call.arguments as { expression: string }).expression : '';
       const [paid, count, price] = expr.split(/[-*]/).map((x) => Number(x.trim()));
       expect(doc.messages[3]).toMatchObject({ role: 'tool', content: String(paid - count * price) });
       expect(doc.messages[4].content).toContain(`$${paid - count * price} in change`);

@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderChat } from '@agentlm/tokenizer';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
-import { MixerSourceError } from '../src/index.js';
+import { type ChatMessage, MixerSourceError } from '../src/index.js';
 import { drain, encoder, streamOf, tempDir } from './helpers.js';
 
 /**
@@ -150,20 +151,21 @@ describe('sources', () => {
     writeFileSync(join(dir, 'chat.jsonl'), `${JSON.stringify(chat)}\n`);
     const s = streamOf({
       sources: [{ name: 'c', type: 'jsonl', format: 'chat', paths: [join(dir, 'chat.jsonl')] }],
-      stages: [{ name: 's', tokens: 400, seqLen: 16, weights: { c: 1 } }],
+      stages: [{ name: 's', tokens: 4000, seqLen: 16, weights: { c: 1 } }],
     });
     const seqs = await drain(s);
     const all = seqs.flatMap((q) => Array.from(q.tokens));
     const end = all.indexOf(256, 1); // the second chat's <|begin_of_text|>
     const tokens = all.slice(0, end);
     const mask = seqs.flatMap((q) => Array.from(q.lossMask)).slice(0, end);
-    const kept = decode(tokens.filter((_, i) => mask[i] === 1));
-    expect(kept).toBe(
-      '<think>2+3</think><tool_call>{"name":"calc","arguments":{"e":"2+3"}}</tool_call><|end_of_text|>It is 5.<|end_of_text|>',
+    const rendered = renderChat(chat.messages as ChatMessage[], { tools: chat.tools });
+    expect(decode(tokens)).toBe(rendered);
+    // the trainable tokens are exactly each assistant turn: after <|Assistant|>, through its <|end_of_text|>
+    const assistantTurns = [...rendered.matchAll(/<\|Assistant\|>([\s\S]*?<\|end_of_text\|>)/g)].map(
+      (m) => m[1],
     );
-    expect(decode(tokens)).toBe(
-      '<|begin_of_text|>Be brief.<|begin_of_tool_description|>{"name":"calc"}<|end_of_tool_description|><|User|>Add 2 and 3.<|Assistant|><think>2+3</think><tool_call>{"name":"calc","arguments":{"e":"2+3"}}</tool_call><|end_of_text|><|User|><tool_response>5</tool_response><|Assistant|>It is 5.<|end_of_text|>',
-    );
+    expect(assistantTurns).toHaveLength(2);
+    expect(decode(tokens.filter((_, i) => mask[i] === 1))).toBe(assistantTurns.join(''));
     // no extra EOS after a chat that already ends with one
     expect(tokens.filter((t) => t === encoder.eosId)).toHaveLength(2);
   });
