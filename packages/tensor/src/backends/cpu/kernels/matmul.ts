@@ -1,10 +1,12 @@
 import type { MatmulParams, Storage } from '../../../backend.js';
 import { type FloatArray, floats } from '../storage.js';
 import { wasmGemm } from '../wasm/gemm.js';
+import { wasmGemv } from '../wasm/gemv.js';
 import { toFloatArray } from './cast.js';
 
 /**
- * f32 matmul with m >= 8 runs the WebAssembly SIMD kernel (../wasm/matmul.wat). Otherwise, and in the f64
+ * f32 matmul runs WebAssembly SIMD kernels: ../wasm/matmul.wat for m >= 8, ../wasm/gemv.wat for decode
+ * sizes. Where those do not apply (no SIMD, a transposed multi-row A of few rows) and in the f64
  * reference mode, a blocked TypeScript kernel: the general path packs A as [m, k] and B as Bᵀ [n, k] rows so that
  * every output is a dot product of two contiguous rows, and computes 4x4 output tiles with 16 register
  * accumulators (8 loads per 16 multiply-adds). Small m (decode GEMV) with B [k, n] skips packing and runs
@@ -22,10 +24,10 @@ export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): v
     const aOff = batch * p.aBatchStride;
     const bOff = batch * p.bBatchStride;
     const cOff = batch * m * n;
-    if (m >= 8 && A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array) {
+    if (A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array) {
       const a32 = { data: A, offset: aOff, transposed: p.transposeA };
       const b32 = { data: B, offset: bOff, transposed: p.transposeB };
-      if (wasmGemm(a32, b32, C, cOff, m, n, k)) continue;
+      if (m >= 8 ? wasmGemm(a32, b32, C, cOff, m, n, k) : wasmGemv(a32, b32, C, cOff, m, n, k)) continue;
     }
     const Ap = p.transposeA ? transpose(A, aOff, k, m, make(m * k)) : A.subarray(aOff, aOff + m * k);
     if (!p.transposeB && m < 8) {

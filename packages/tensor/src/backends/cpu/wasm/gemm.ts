@@ -1,3 +1,4 @@
+import { heap, instantiate, type MatrixOperand } from './loader.js';
 import { matmulWasmBase64 } from './matmul-wasm.js';
 
 /**
@@ -7,55 +8,30 @@ import { matmulWasmBase64 } from './matmul-wasm.js';
  */
 
 interface GemmModule {
-  memory: WebAssembly.Memory;
   gemm: (a: number, b: number, c: number, m: number, n: number, k: number) => void;
 }
 
-let loaded: GemmModule | null | undefined;
-
-function load(): GemmModule | null {
-  if (loaded !== undefined) return loaded;
-  try {
-    const bytes = Uint8Array.from(atob(matmulWasmBase64), (ch) => ch.charCodeAt(0));
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    loaded = instance.exports as unknown as GemmModule;
-  } catch {
-    loaded = null;
-  }
-  return loaded;
-}
-
-/** Float32 view of the module memory with at least `floats` elements (grows it as needed). */
-function heap(mod: GemmModule, floats: number): Float32Array {
-  const need = floats * 4 - mod.memory.buffer.byteLength;
-  if (need > 0) mod.memory.grow(Math.ceil(need / 65536));
-  return new Float32Array(mod.memory.buffer);
-}
-
-export interface GemmOperand {
-  data: Float32Array;
-  offset: number;
-  transposed: boolean;
-}
+let loaded: ReturnType<typeof instantiate<GemmModule>> | undefined;
 
 /** C[cOffset..] ([m, n]) = op(A) [m, k] · op(B) [k, n] in f32; false when wasm is unavailable. */
 export function wasmGemm(
-  a: GemmOperand,
-  b: GemmOperand,
+  a: MatrixOperand,
+  b: MatrixOperand,
   c: Float32Array,
   cOffset: number,
   m: number,
   n: number,
   k: number,
 ): boolean {
-  const mod = load();
+  loaded ??= instantiate<GemmModule>(matmulWasmBase64);
+  const mod = loaded;
   if (!mod) return false;
   const m4 = Math.ceil(m / 4) * 4;
   const n8 = Math.ceil(n / 8) * 8;
   const aBase = 0;
   const bBase = m4 * k;
   const cBase = bBase + n8 * k;
-  const mem = heap(mod, cBase + m4 * n8);
+  const mem = heap(mod.memory, cBase + m4 * n8);
   packA(a, mem, aBase, m, m4, k);
   packB(b, mem, bBase, n, n8, k);
   mod.gemm(aBase * 4, bBase * 4, cBase * 4, m4, n8, k);
@@ -66,7 +42,7 @@ export function wasmGemm(
   return true;
 }
 
-function packA(a: GemmOperand, mem: Float32Array, base: number, m: number, m4: number, k: number): void {
+function packA(a: MatrixOperand, mem: Float32Array, base: number, m: number, m4: number, k: number): void {
   const src = a.data;
   if (a.transposed) {
     for (let p = 0; p < k; p++) {
@@ -79,7 +55,7 @@ function packA(a: GemmOperand, mem: Float32Array, base: number, m: number, m4: n
   mem.fill(0, base + m * k, base + m4 * k);
 }
 
-function packB(b: GemmOperand, mem: Float32Array, base: number, n: number, n8: number, k: number): void {
+function packB(b: MatrixOperand, mem: Float32Array, base: number, n: number, n8: number, k: number): void {
   const src = b.data;
   for (let j = 0; j < n8; j++) {
     const panel = base + (j >> 3) * k * 8 + (j & 7);
