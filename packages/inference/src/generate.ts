@@ -141,7 +141,10 @@ async function* run(
   options: GenerateOptions,
 ): AsyncGenerator<GeneratedToken, GenerationResult> {
   const { sequence, cachedIds, ticket } = target;
-  const sampler = new Sampler(options, target.vocabSize);
+  const sampler = new Sampler(
+    { ...options, logitBias: withUndecodableBanned(options, target) },
+    target.vocabSize,
+  );
   const maxNewTokens = options.maxNewTokens ?? 256;
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
     throw new SamplingOptionError('maxNewTokens', maxNewTokens, 'must be a positive integer');
@@ -202,6 +205,15 @@ async function* run(
     completionTokens: ids.length,
     seed: sampler.options.seed,
   };
+}
+
+/** The request's logit bias plus a ban on ids the tokenizer has no text for (a model vocab padded past it). */
+function withUndecodableBanned(options: GenerateOptions, target: GenerationTarget): Map<number, number> {
+  const raw = options.logitBias ?? {};
+  const bias = new Map(raw instanceof Map ? raw : Object.entries(raw).map(([k, v]) => [Number(k), v]));
+  const textIds = target.codec?.vocabSize ?? target.vocabSize;
+  for (let id = textIds; id < target.vocabSize; id++) bias.set(id, Number.NEGATIVE_INFINITY);
+  return bias;
 }
 
 function checkPrompt(promptIds: readonly number[], target: GenerationTarget): void {

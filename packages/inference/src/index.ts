@@ -1,5 +1,12 @@
 export { type AssistantDelta, AssistantStream } from './assistant-stream.js';
 export {
+  type CacheDType,
+  type LatentCacheOptions,
+  latentBytesPerToken,
+  mhaBytesPerToken,
+  PagedLatentCache,
+} from './cache.js';
+export {
   type AssistantTurn,
   type AssistantTurnOptions,
   assistantTurn,
@@ -32,6 +39,8 @@ export {
   type GenerationResult,
 } from './generate.js';
 export type { LanguageModel, ModelSequence, TokenCodec } from './language-model.js';
+export { fromModel, type LoadEngineOptions, type LoadedEngine, loadEngine } from './load.js';
+export { MlaLanguageModel, type MlaLanguageModelOptions, MlaSequence } from './mla-model.js';
 export { argmax, type ResolvedSampling, resolveSampling, Sampler, type SamplingOptions } from './sampler.js';
 export { Scheduler, Ticket } from './scheduler.js';
 export { createServer, InferenceServer, type ServerOptions } from './server/server.js';

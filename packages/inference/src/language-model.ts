@@ -33,6 +33,8 @@ export interface LanguageModel {
 
 /** What generation needs from a tokenizer: the bytes of token ids, and text → ids for prompts. */
 export interface TokenCodec {
+  /** Ids at or above this have no text; generation never samples them. Absent: every model id decodes. */
+  readonly vocabSize?: number;
   encode(text: string): number[];
   decodeBytes(ids: readonly number[]): Uint8Array;
 }

@@ -1,0 +1,99 @@
+import type { YoutuConfig, YoutuModel } from '@agentlm/model';
+import type { Tensor } from '@agentlm/tensor';
+import {
+  type CacheDType,
+  type LatentCacheOptions,
+  latentBytesPerToken,
+  mhaBytesPerToken,
+  PagedLatentCache,
+} from './cache.js';
+import { CacheError } from './errors.js';
+import type { LanguageModel, ModelSequence } from './language-model.js';
+
+export interface MlaLanguageModelOptions extends LatentCacheOptions {
+  /** Name reported by the server; default `youtu`. */
+  name?: string;
+  /** Context limit per sequence; default the model's max_position_embeddings. */
+  contextLength?: number;
+}
+
+/**
+ * A loaded Youtu model as a `LanguageModel`: each sequence owns a latent KV cache; several tokens
+ * run as a prefill (expanded K/V, batched matmuls), one token as an absorbed decode step over the
+ * latent (one shared KV head). Logits come back to the host as Float32Array for the sampler.
+ */
+export class MlaLanguageModel implements LanguageModel {
+  readonly name: string;
+  readonly vocabSize: number;
+  readonly contextLength: number;
+  readonly eosTokenIds: readonly number[];
+  readonly cacheOptions: LatentCacheOptions;
+
+  constructor(
+    readonly model: YoutuModel,
+    options: MlaLanguageModelOptions = {},
+  ) {
+    const c = model.config;
+    this.name = options.name ?? 'youtu';
+    this.vocabSize = c.vocabSize;
+    this.contextLength = Math.min(options.contextLength ?? c.maxPositionEmbeddings, c.maxPositionEmbeddings);
+    this.eosTokenIds =
+      c.eosTokenId === null ? [] : Array.isArray(c.eosTokenId) ? c.eosTokenId : [c.eosTokenId];
+    this.cacheOptions = {
+      dtype: options.dtype ?? 'f32',
+      chunkTokens: options.chunkTokens,
+      maxTokens: this.contextLength,
+    };
+  }
+
+  get config(): YoutuConfig {
+    return this.model.config;
+  }
+
+  /** Latent cache bytes per token, and the MHA equivalent (SPEC §1: 7.1× more for the 2B shape). */
+  cacheBytesPerToken(dtype: CacheDType = this.cacheOptions.dtype ?? 'f32'): { latent: number; mha: number } {
+    return { latent: latentBytesPerToken(this.config, dtype), mha: mhaBytesPerToken(this.config, dtype) };
+  }
+
+  newSequence(): MlaSequence {
+    return new MlaSequence(
+      this.model,
+      new PagedLatentCache(this.config, this.model.backend, this.cacheOptions),
+    );
+  }
+}
+
+/** One sequence on an MLA model: its latent cache plus the step logic. */
+export class MlaSequence implements ModelSequence {
+  constructor(
+    private readonly model: YoutuModel,
+    readonly cache: PagedLatentCache,
+  ) {}
+
+  get length(): number {
+    return this.cache.length(0);
+  }
+
+  async append(ids: readonly number[]): Promise<Float32Array> {
+    if (this.length + ids.length > this.cache.maxTokens) {
+      throw new CacheError(
+        `${this.length + ids.length} tokens exceed the context limit of ${this.cache.maxTokens}`,
+      );
+    }
+    const logits: Tensor =
+      ids.length === 1 ? this.model.decode(ids, this.cache) : this.model.prefill(ids, this.cache);
+    try {
+      return Float32Array.from(await logits.data());
+    } finally {
+      logits.dispose();
+    }
+  }
+
+  truncate(length: number): void {
+    this.cache.truncate(length);
+  }
+
+  dispose(): void {
+    this.cache.dispose();
+  }
+}
