@@ -452,6 +452,47 @@ const TEMPLATES: ToolTemplate[] = [
     },
   },
   {
+    kind: 'trip-return-day',
+    difficulty: 3,
+    needs: ['add_days', 'day_of_week', 'kv_set'],
+    make(rng) {
+      const date = randomDate(rng);
+      const days = rng.int(2, 60);
+      const key = rng.pick(['return_day', 'back_on', 'trip_end']);
+      const day = weekdayOf(addDays(date, days));
+      return {
+        prompt: `A trip starts on ${date} and ends ${days} days later. Store the weekday the trip ends on under the key "${key}".`,
+        expected: { type: 'tool_state', kv: { [key]: day } },
+        params: { date, days, key },
+        secrets: [day],
+      };
+    },
+    *solve({ date, days, key }) {
+      let obs = yield {
+        phases: {
+          analysis: `The end date is ${days} days after ${date}; its weekday goes under "${key}".`,
+          plan: ['add_days to get the end date.', 'day_of_week of the end date.', `kv_set ${key}.`],
+          action: 'Compute the end date.',
+        },
+        calls: [{ name: 'add_days', arguments: { date, days } }],
+      };
+      const end = result(obs).date as string;
+      obs = yield {
+        phases: { reflection: `The trip ends on ${end}.`, action: `Weekday of ${end}.` },
+        calls: [{ name: 'day_of_week', arguments: { date: end } }],
+      };
+      const day = result(obs).weekday as string;
+      yield {
+        phases: { action: `Store ${day}.` },
+        calls: [{ name: 'kv_set', arguments: { key, value: day } }],
+      };
+      return {
+        phases: { reflection: `${end} is a ${day}; kv_set confirmed.`, summary: `${key} = ${day}.` },
+        answer: `The trip ends on ${day}, ${end}; saved under "${key}".`,
+      };
+    },
+  },
+  {
     kind: 'warmer-city-note',
     difficulty: 3,
     needs: ['get_weather', 'convert_units', 'kv_set'],
