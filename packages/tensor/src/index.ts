@@ -6,7 +6,8 @@ export type {
   DType,
 } from './backend.js';
 export { type CpuBackendOptions, createCpuBackend } from './backends/cpu/index.js';
-export { getBackend, initBackend, setBackend } from './backends/index.js';
+export { autoFallback, getBackend, initBackend, setBackend } from './backends/index.js';
+export { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from './dtype.js';
 export { BackendError, DeviceError, DisposedError, ShapeError, TensorError } from './errors.js';
 export { dispose, keep, type MemoryStats, memoryStats, tidy } from './memory.js';
 export {

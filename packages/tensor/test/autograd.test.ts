@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BackendError,
   concat,
+  DeviceError,
   initBackend,
   matmul,
   noGrad,
@@ -10,6 +11,7 @@ import {
   sum,
   TensorError,
   tensor,
+  zeros,
 } from '../src/index.js';
 
 describe('autograd', () => {
@@ -71,5 +73,14 @@ describe('errors', () => {
       if (saved === undefined) delete process.env.AGENTLM_BACKEND;
       else process.env.AGENTLM_BACKEND = saved;
     }
+  });
+});
+
+describe('allocation failures', () => {
+  it('become DeviceErrors that say what was requested', () => {
+    expect(() => zeros([2 ** 20, 2 ** 20])).toThrow(DeviceError);
+    expect(() => zeros([2 ** 20, 2 ** 20])).toThrow(
+      /cannot allocate 1099511627776 f32 elements \(4398046511104 bytes\)/,
+    );
   });
 });

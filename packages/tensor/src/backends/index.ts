@@ -8,6 +8,12 @@ import { createCpuBackend } from './cpu/index.js';
  */
 
 let defaultBackend: Backend | null = null;
+let autoFallbackReason: string | null = null;
+
+/** Why the last initBackend('auto') fell back to the CPU (null when it did not). */
+export function autoFallback(): string | null {
+  return autoFallbackReason;
+}
 const loaded = new Map<BackendName, Backend>();
 
 async function create(name: BackendName, opts: BackendOptions): Promise<Backend> {
@@ -37,8 +43,10 @@ export async function initBackend(
   if (wanted === 'auto') {
     try {
       backend = await getOrCreate('webgpu', opts);
+      autoFallbackReason = null;
     } catch (err) {
-      if (!(err instanceof BackendError)) throw err;
+      // no adapter, no `webgpu` package, or a device that failed to start: the CPU always works
+      autoFallbackReason = (err as Error).message;
       backend = await getOrCreate('cpu', opts);
     }
   } else {

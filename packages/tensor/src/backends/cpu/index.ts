@@ -1,4 +1,5 @@
-import type { Backend, DType, HostData, Storage } from '../../backend.js';
+import { type Backend, DTYPE_BYTES, type DType, type HostData, type Storage } from '../../backend.js';
+import { DeviceError } from '../../errors.js';
 import { adamw } from './kernels/adamw.js';
 import { attention, attentionBackward } from './kernels/attention.js';
 import { cast, toFloatArray } from './kernels/cast.js';
@@ -32,11 +33,16 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
   };
   return {
     name: 'cpu',
-    alloc: (size: number, dtype: DType): CpuStorage => ({
-      size,
-      dtype,
-      data: allocArray(size, dtype, float64),
-    }),
+    alloc(size: number, dtype: DType): CpuStorage {
+      try {
+        return { size, dtype, data: allocArray(size, dtype, float64) };
+      } catch (err) {
+        const bytes = size * DTYPE_BYTES[dtype] * (float64 && dtype === 'f32' ? 2 : 1);
+        throw new DeviceError(
+          `cpu: cannot allocate ${size} ${dtype} elements (${bytes} bytes): ${(err as Error).message}`,
+        );
+      }
+    },
     // host arrays are garbage collected once the tensor layer drops them
     free() {},
     upload(s: Storage, data: HostData) {
