@@ -19,6 +19,7 @@ export default defineConfig({
       { text: 'Guide', link: '/guide/getting-started' },
       { text: 'Packages', link: '/packages/tokenizer' },
       { text: 'API', link: '/api/' },
+      { text: 'Playground', link: '/playground' },
       { text: 'Benchmarks', link: '/benchmarks' },
     ],
     sidebar: [
@@ -39,6 +40,7 @@ export default defineConfig({
           ...apiModules.map((m) => ({ text: `@agentlm/${m}`, link: `/api/@agentlm/${m}/` })),
         ],
       },
+      { text: 'Playground', link: '/playground' },
       { text: 'Benchmarks', link: '/benchmarks' },
     ],
     search: { provider: 'local' },

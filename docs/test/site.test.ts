@@ -43,6 +43,14 @@ describe('docs site', () => {
     },
   );
 
+  it('links the live playground, shipped inside the site', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${site.url}/playground`);
+    await page.locator('main a[href*="/playground/index.html"]').first().click();
+    await page.locator('h1', { hasText: 'agentlm playground' }).waitFor({ timeout: 15_000 });
+    await page.close();
+  });
+
   it('has the API reference and the command reference', async () => {
     const page = await browser.newPage();
     await page.goto(`${site.url}/api/`);
