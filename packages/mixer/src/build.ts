@@ -51,6 +51,8 @@ export interface BuildResult {
 }
 
 const STATE_FILE = 'state.msgpack';
+/** Sequences between progress reports (besides one per commit). */
+const PROGRESS_EVERY = 256;
 
 /**
  * Runs the mixer into `out`. After every shard the shard, then the state, then index.json are written
@@ -94,14 +96,15 @@ export async function buildMix(c: Curriculum, options: BuildOptions): Promise<Bu
   const started = performance.now();
   const tokensAtStart = index.tokens;
   const elapsed = () => (performance.now() - started) / 1000;
+  let producedTokens = index.tokens;
   const progress = () =>
     options.onProgress?.({
-      tokens: index.tokens,
+      tokens: producedTokens,
       totalTokens: stream.plan.totalTokens,
-      sequences: index.sequences,
+      sequences: stream.sequencesEmitted,
       stage: Math.min(stream.currentStage, c.stages.length - 1),
       stageName: c.stages[Math.min(stream.currentStage, c.stages.length - 1)].name,
-      tokensPerSecond: (index.tokens - tokensAtStart) / Math.max(elapsed(), 1e-9),
+      tokensPerSecond: (producedTokens - tokensAtStart) / Math.max(elapsed(), 1e-9),
     });
 
   const shardTokens = options.shardTokens ?? 4 << 20;
@@ -157,6 +160,8 @@ export async function buildMix(c: Curriculum, options: BuildOptions): Promise<Bu
     }
     if (pending.length > 0 && pending[0].stage !== seq.stage) writePending();
     pending.push(seq);
+    producedTokens += seq.tokens.length;
+    if (seq.index % PROGRESS_EVERY === 0) progress();
     if (pending.length * seq.tokens.length >= shardTokens) commit();
   }
   if (!interrupted()) commit();
