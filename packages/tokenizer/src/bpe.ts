@@ -20,7 +20,8 @@ export class BpeModel {
   private readonly mergeRank = new Map<number, number>();
   /** Merge rank -> id of the merged token. */
   private readonly mergeResult: Int32Array;
-  private cache = new Map<string, number[]>();
+  /** Pre-token -> its id (most pre-tokens are one token) or ids. */
+  private cache = new Map<string, number | number[]>();
 
   constructor(
     readonly vocab: Map<string, number>,
@@ -51,13 +52,15 @@ export class BpeModel {
 
   /** Appends the ids of one pre-token to `out`. */
   encodePiece(piece: string, out: number[]): void {
-    let ids = this.cache.get(piece);
-    if (ids === undefined) {
-      ids = this.encodeUncached(piece);
+    let hit = this.cache.get(piece);
+    if (hit === undefined) {
+      const ids = this.encodeUncached(piece);
+      hit = ids.length === 1 ? (ids[0] as number) : ids;
       if (this.cache.size >= CACHE_LIMIT) this.cache = new Map();
-      this.cache.set(piece, ids);
+      this.cache.set(piece, hit);
     }
-    for (let i = 0; i < ids.length; i++) out.push(ids[i] as number);
+    if (typeof hit === 'number') out.push(hit);
+    else for (let i = 0; i < hit.length; i++) out.push(hit[i] as number);
   }
 
   private encodeUncached(piece: string): number[] {

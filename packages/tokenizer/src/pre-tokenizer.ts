@@ -1,15 +1,15 @@
 import { TokenizerFormatError } from './errors.js';
-import { SPLIT_BEHAVIORS, type SplitBehavior, splitByRegex, toJsRegexSource } from './regex.js';
+import { type Sink, SPLIT_BEHAVIORS, type SplitBehavior, splitter, toJsRegexSource } from './regex.js';
 
 /** GPT-2's pattern, applied by a ByteLevel pre-tokenizer with `use_regex: true`. */
 export const GPT2_PATTERN =
   "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
-/** Splits text into pre-tokens; each pre-token is then byte-level BPE encoded on its own. */
-export type PreTokenize = (text: string) => string[];
+/** Splits text into pre-tokens, handed to `sink` in order; each is then BPE-encoded on its own. */
+export type PreTokenize = (text: string, sink: Sink) => void;
 
 type Json = Record<string, unknown>;
-type Step = (pieces: string[]) => string[];
+type Step = (text: string, next: Sink) => void;
 
 /**
  * Compiles a tokenizer.json `pre_tokenizer` into a function. Supported: Sequence, Split (Regex or
@@ -51,16 +51,16 @@ export function compilePreTokenizer(
     }
   };
   visit(spec, 'pre_tokenizer');
-  const preTokenize: PreTokenize = (text) => {
-    let pieces = [text];
-    for (const step of steps) pieces = step(pieces);
-    return pieces;
+  const run = (i: number, text: string, sink: Sink): void => {
+    if (i === steps.length) sink(text);
+    else (steps[i] as Step)(text, i + 1 === steps.length ? sink : (piece) => run(i + 1, piece, sink));
   };
+  const preTokenize: PreTokenize = (text, sink) => run(0, text, sink);
   return { preTokenize, byteLevel };
 }
 
 /** HF ByteLevel's add_prefix_space: each piece gets a leading space unless it starts with one. */
-const addPrefixSpace: Step = (pieces) => pieces.map((p) => (p.startsWith(' ') ? p : ` ${p}`));
+const addPrefixSpace: Step = (text, next) => next(text.startsWith(' ') ? text : ` ${text}`);
 
 export function compileRegex(pattern: string, file: string, field: string): RegExp {
   try {
@@ -98,11 +98,7 @@ function splitStep(n: Json, field: string, file: string): Step {
 }
 
 function regexStep(re: RegExp, behavior: SplitBehavior, invert: boolean): Step {
-  return (pieces) => {
-    const out: string[] = [];
-    for (const piece of pieces) splitByRegex(piece, re, behavior, invert, out);
-    return out;
-  };
+  return splitter(re, behavior, invert);
 }
 
 /** Compiles a tokenizer.json `normalizer` (Unicode forms, Lowercase, Sequence). */

@@ -109,41 +109,76 @@ export const SPLIT_BEHAVIORS: readonly SplitBehavior[] = [
   'MergedWithNext',
 ];
 
-/** Splits `text` on the matches of a global regex, appending the pieces to `out`. */
-export function splitByRegex(
-  text: string,
+/** Receives pre-tokens one at a time (no intermediate arrays on the hot path). */
+export type Sink = (piece: string) => void;
+
+/**
+ * Splits `text` on the matches of a global regex and hands the pieces to `sink`. The common case
+ * (Isolated, not inverted) tests a sticky twin of the regex at the current position, which avoids
+ * allocating a match array per pre-token; it falls back to a search when nothing matches there.
+ */
+export function splitter(
   re: RegExp,
   behavior: SplitBehavior,
   invert: boolean,
-  out: string[],
-): void {
-  re.lastIndex = 0;
-  const first = out.length;
-  let last = 0;
+): (text: string, sink: Sink) => void {
+  if (behavior !== 'Isolated' || invert)
+    return (text, sink) => splitGeneral(text, re, behavior, invert, sink);
+  const sticky = new RegExp(re.source, 'uy');
+  return (text, sink) => {
+    const n = text.length;
+    let pos = 0;
+    while (pos < n) {
+      sticky.lastIndex = pos;
+      if (sticky.test(text) && sticky.lastIndex > pos) {
+        const end = sticky.lastIndex;
+        sink(text.slice(pos, end));
+        pos = end;
+        continue;
+      }
+      const m = nextMatch(re, text, pos);
+      if (m === null) {
+        sink(text.slice(pos));
+        return;
+      }
+      if (m.index > pos) sink(text.slice(pos, m.index));
+      sink(m[0]);
+      pos = m.index + m[0].length;
+    }
+  };
+}
+
+/** The next non-empty match at or after `from`, or null. */
+function nextMatch(re: RegExp, text: string, from: number): RegExpExecArray | null {
+  re.lastIndex = from;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (m[0].length > 0) return m;
+    re.lastIndex++;
+  }
+  return null;
+}
+
+/** Every HF split behaviour: matches are isolated, removed, or glued to the previous/next piece. */
+function splitGeneral(text: string, re: RegExp, behavior: SplitBehavior, invert: boolean, sink: Sink): void {
+  const out: string[] = [];
   let pendingMatch = ''; // MergedWithNext: the delimiter waiting for the next piece
   const emit = (piece: string, isMatch: boolean) => {
     if (piece.length === 0) return;
     if (invert) isMatch = !isMatch;
     if (!isMatch || behavior === 'Isolated') {
-      if (behavior === 'MergedWithNext' && pendingMatch) {
-        out.push(pendingMatch + piece);
-        pendingMatch = '';
-      } else out.push(piece);
-    } else if (behavior === 'MergedWithPrevious' && out.length > first) out[out.length - 1] += piece;
+      out.push(pendingMatch + piece);
+      pendingMatch = '';
+    } else if (behavior === 'MergedWithPrevious' && out.length > 0) out[out.length - 1] += piece;
     else if (behavior === 'MergedWithPrevious') out.push(piece);
     else if (behavior === 'MergedWithNext') pendingMatch += piece;
   };
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const matched = m[0];
-    if (matched.length === 0) {
-      re.lastIndex++;
-      continue;
-    }
+  let last = 0;
+  for (let m = nextMatch(re, text, 0); m !== null; m = nextMatch(re, text, last)) {
     emit(text.slice(last, m.index), false);
-    last = m.index;
-    emit(matched, true);
-    last = m.index + matched.length;
+    emit(m[0], true);
+    last = m.index + m[0].length;
   }
   emit(text.slice(last), false);
   if (pendingMatch) out.push(pendingMatch);
+  for (const piece of out) sink(piece);
 }

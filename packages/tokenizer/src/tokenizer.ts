@@ -196,8 +196,8 @@ export class Tokenizer {
 
   private encodeOrdinary(text: string, out: number[]): void {
     if (text.length === 0) return;
-    const pieces = this.preTokenize(this.normalize ? this.normalize(text) : text);
-    for (let i = 0; i < pieces.length; i++) this.model.encodePiece(pieces[i] as string, out);
+    const model = this.model;
+    this.preTokenize(this.normalize ? this.normalize(text) : text, (piece) => model.encodePiece(piece, out));
   }
 
   /** Ids → text. Byte sequences that are not valid UTF-8 become U+FFFD, like HF's lossy decode. */

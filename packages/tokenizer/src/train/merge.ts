@@ -17,7 +17,7 @@ export function countWords(
   for (const s of specials) parts = parts.flatMap((p) => (p.includes(s) ? p.split(s) : [p]));
   for (const part of parts) {
     if (part.length === 0) continue;
-    for (const word of preTokenize(part)) counts.set(word, (counts.get(word) ?? 0) + 1);
+    preTokenize(part, (word) => counts.set(word, (counts.get(word) ?? 0) + 1));
   }
 }
 
