@@ -15,7 +15,9 @@ function run(cmd, args, opts = {}) {
   try {
     execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
   } catch (err) {
-    console.error(`bootstrap: \`${[cmd, ...args].join(' ')}\` failed (exit ${err.status ?? err.signal ?? err.code})`);
+    console.error(
+      `bootstrap: \`${[cmd, ...args].join(' ')}\` failed (exit ${err.status ?? err.signal ?? err.code})`,
+    );
     process.exit(1);
   }
 }

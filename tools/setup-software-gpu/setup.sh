@@ -4,7 +4,8 @@
 # carries Mesa 25.x. Idempotent: exits at once when a new-enough driver is already installed.
 set -euo pipefail
 
-MIN_MAJOR=25
+MIN_MAJOR=${SETUP_GPU_MIN_MESA:-25}   # overridable for tests only
+OS_RELEASE=${SETUP_GPU_OS_RELEASE:-/etc/os-release}
 say() { printf 'setup-software-gpu: %s\n' "$*"; }
 
 installed_major() {
@@ -17,11 +18,11 @@ if [[ -n "$have" && "$have" -ge $MIN_MAJOR ]]; then
   exit 0
 fi
 
-if [[ ! -r /etc/os-release ]] || ! grep -qiE '^(ID|ID_LIKE)=.*debian' /etc/os-release; then
+if [[ ! -r "$OS_RELEASE" ]] || ! grep -qiE '^(ID|ID_LIKE)=.*debian' "$OS_RELEASE"; then
   say "this script supports Debian (bookworm) only; install Mesa >= ${MIN_MAJOR} with lavapipe (Vulkan on CPU) by hand"
   exit 1
 fi
-. /etc/os-release
+. "$OS_RELEASE"
 if [[ "$(id -u)" -ne 0 ]]; then
   say "must run as root (it calls apt-get); try: sudo $0"
   exit 1
