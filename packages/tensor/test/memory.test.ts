@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   AdamWState,
   adamw,
@@ -61,6 +61,9 @@ describe('memory', () => {
 });
 
 const backends = await availableBackends();
+afterAll(() => {
+  for (const b of backends) b.backend?.destroy();
+});
 
 describe.each(backends.filter((b) => b.backend))('leak test on $name', ({ backend }) => {
   it('1,000 training steps inside tidy end with the memory of step 1', async () => {

@@ -190,6 +190,7 @@ function matmulCases(): Case[] {
     [5, 1, 7],
     [1000, 3, 17],
     [67, 17, 9],
+    [9, 600, 70],
   ];
   for (const [m, k, n] of sizes) {
     for (const transposeA of [false, true]) {

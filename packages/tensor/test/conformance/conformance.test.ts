@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { randn, uniform } from '../../src/index.js';
 import { availableBackends, reference } from './backends.js';
 import { allCases } from './cases.js';
@@ -7,6 +7,9 @@ import { TOLERANCE } from './tolerances.js';
 
 const cases = allCases().map((c, seed) => ({ ...c, seed }));
 const backends = await availableBackends();
+afterAll(() => {
+  for (const b of backends) b.backend?.destroy();
+});
 
 const referenceResults = new Map<number, Promise<Result>>();
 function expected(seed: number): Promise<Result> {

@@ -8,8 +8,21 @@ import { matmulWasmBase64 } from './matmul-wasm.js';
  */
 
 interface GemmModule {
-  gemm: (a: number, b: number, c: number, m: number, n: number, k: number) => void;
+  gemm: (
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    lda: number,
+    panelStride: number,
+    accumulate: number,
+  ) => void;
 }
+
+const M_BLOCK = 64;
+const K_BLOCK = 256;
 
 let loaded: ReturnType<typeof instantiate<GemmModule>> | undefined;
 
@@ -34,7 +47,17 @@ export function wasmGemm(
   const mem = heap(mod.memory, cBase + m4 * n8);
   packA(a, mem, aBase, m, m4, k);
   packB(b, mem, bBase, n, n8, k);
-  mod.gemm(aBase * 4, bBase * 4, cBase * 4, m4, n8, k);
+  // GotoBLAS-style blocking: an A block of M_BLOCK rows x K_BLOCK stays in L2 while each 8-column B
+  // panel slice (K_BLOCK x 8) sits in L1; k blocks after the first accumulate into C.
+  for (let p0 = 0; p0 < k; p0 += K_BLOCK) {
+    const kc = Math.min(K_BLOCK, k - p0);
+    for (let i0 = 0; i0 < m4; i0 += M_BLOCK) {
+      const mc = Math.min(M_BLOCK, m4 - i0);
+      const a0 = (aBase + i0 * k + p0) * 4;
+      const b0 = (bBase + p0 * 8) * 4;
+      mod.gemm(a0, b0, (cBase + i0 * n8) * 4, mc, n8, kc, k * 4, k * 32, p0 > 0 ? 1 : 0);
+    }
+  }
   for (let i = 0; i < m; i++) {
     const row = cBase + i * n8;
     c.set(mem.subarray(row, row + n), cOffset + i * n);
@@ -57,15 +80,22 @@ function packA(a: MatrixOperand, mem: Float32Array, base: number, m: number, m4:
 
 function packB(b: MatrixOperand, mem: Float32Array, base: number, n: number, n8: number, k: number): void {
   const src = b.data;
-  for (let j = 0; j < n8; j++) {
-    const panel = base + (j >> 3) * k * 8 + (j & 7);
-    if (j >= n) {
-      for (let p = 0; p < k; p++) mem[panel + p * 8] = 0;
-    } else if (b.transposed) {
+  if (b.transposed) {
+    // rows of stored B are columns of op(B): each is read contiguously into its panel slot
+    for (let j = 0; j < n; j++) {
+      const panel = base + (j >> 3) * k * 8 + (j & 7);
       const from = b.offset + j * k;
       for (let p = 0; p < k; p++) mem[panel + p * 8] = src[from + p];
-    } else {
-      for (let p = 0; p < k; p++) mem[panel + p * 8] = src[b.offset + p * n + j];
     }
+  } else {
+    // walk B row by row (contiguous reads); each row scatters into 8-float groups of every panel
+    for (let p = 0; p < k; p++) {
+      const from = b.offset + p * n;
+      for (let j = 0; j < n; j++) mem[base + (j >> 3) * k * 8 + p * 8 + (j & 7)] = src[from + j];
+    }
+  }
+  for (let j = n; j < n8; j++) {
+    const panel = base + (j >> 3) * k * 8 + (j & 7);
+    for (let p = 0; p < k; p++) mem[panel + p * 8] = 0;
   }
 }

@@ -1,19 +1,22 @@
-;; f32 GEMM micro-kernel with WebAssembly SIMD (128-bit): C[m, n] = A[m, k] · B[k, n].
-;; Layouts (all f32, byte pointers into this module's memory):
-;;   A  [m, k] row-major, m a multiple of 4 (the caller zero-pads rows);
-;;   Bp B packed in panels of 8 columns: panel j/8 holds [k][8] contiguous, n a multiple of 8 (zero-padded);
-;;   C  [m, n] row-major, overwritten.
+;; f32 GEMM micro-kernel with WebAssembly SIMD (128-bit): C[m, n] (+)= A[m, k] · B[k, n] on one block.
+;; Layouts (all f32, byte pointers/strides into this module's memory):
+;;   A  rows of k values, `lda` bytes apart; m a multiple of 4 (the caller zero-pads rows);
+;;   B  packed in panels of 8 columns: panel j/8 holds [k][8] contiguous and starts `panelStride` bytes
+;;      after the previous one; n a multiple of 8 (zero-padded);
+;;   C  [m, n] row-major; overwritten, or added to when `accumulate` is 1 (k-blocking).
 ;; Each step computes a 4x8 tile of C in 8 vector accumulators: per k, 2 vector loads of B, 4 broadcast
-;; loads of A and 8 multiply-adds; the B panel (32·k bytes) stays in cache while A's rows stream.
+;; loads of A and 8 multiply-adds. The caller blocks m and k so an A block stays in L2 and a B panel
+;; slice in L1 (see gemm.ts).
 ;; Generated into matmul-wasm.ts by scripts/build-wasm.mjs; edit this file, then run `pnpm build:wasm`.
 (module
   (memory (export "memory") 1)
-  (func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $n i32) (param $k i32)
-    (local $j i32) (local $i i32) (local $rowBytes i32) (local $cStride i32) (local $cRow i32) (local $bp i32) (local $end i32)
+  (func (export "gemm")
+    (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $n i32) (param $k i32)
+    (param $lda i32) (param $panelStride i32) (param $accumulate i32)
+    (local $j i32) (local $i i32) (local $cStride i32) (local $cRow i32) (local $bp i32) (local $end i32)
     (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $b0 v128) (local $b1 v128) (local $x v128)
-    (local.set $rowBytes (i32.shl (local.get $k) (i32.const 2)))
     (local.set $cStride (i32.shl (local.get $n) (i32.const 2)))
     (local.set $j (i32.const 0))
     (block $doneJ (loop $loopJ
@@ -21,21 +24,21 @@
       (local.set $i (i32.const 0))
       (block $doneI (loop $loopI
         (br_if $doneI (i32.ge_u (local.get $i) (local.get $m)))
-        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $rowBytes))))
-        (local.set $a1 (i32.add (local.get $a0) (local.get $rowBytes)))
-        (local.set $a2 (i32.add (local.get $a1) (local.get $rowBytes)))
-        (local.set $a3 (i32.add (local.get $a2) (local.get $rowBytes)))
-        (local.set $end (local.get $a1))
-        ;; panel j/8 starts at (j/8)·k·32 bytes = j·k·4
-        (local.set $bp (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $rowBytes))))
-        (local.set $c00 (v128.const i32x4 0 0 0 0))
-        (local.set $c01 (v128.const i32x4 0 0 0 0))
-        (local.set $c10 (v128.const i32x4 0 0 0 0))
-        (local.set $c11 (v128.const i32x4 0 0 0 0))
-        (local.set $c20 (v128.const i32x4 0 0 0 0))
-        (local.set $c21 (v128.const i32x4 0 0 0 0))
-        (local.set $c30 (v128.const i32x4 0 0 0 0))
-        (local.set $c31 (v128.const i32x4 0 0 0 0))
+        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $lda))))
+        (local.set $a1 (i32.add (local.get $a0) (local.get $lda)))
+        (local.set $a2 (i32.add (local.get $a1) (local.get $lda)))
+        (local.set $a3 (i32.add (local.get $a2) (local.get $lda)))
+        (local.set $end (i32.add (local.get $a0) (i32.shl (local.get $k) (i32.const 2))))
+        (local.set $bp (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $j) (i32.const 3)) (local.get $panelStride))))
+        (local.set $cRow (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2))))
+        (local.set $c00 (select (v128.load (i32.add (local.get $cRow) (i32.mul (i32.const 0) (local.get $cStride)))) (v128.const i32x4 0 0 0 0) (local.get $accumulate)))
+        (local.set $c01 (select (v128.load offset=16 (i32.add (local.get $cRow) (i32.mul (i32.const 0) (local.get $cStride)))) (v128.const i32x4 0 0 0 0) (local.get $accumulate)))
+        (local.set $c10 (select (v128.load (i32.add (local.get $cRow) (i32.mul (i32.const 1) (local.get $cStride)))) (v128.const i32x4 0 0 0 0) (local.get $accumulate)))
+        (local.set $c11 (select (v128.load offset=16 (i32.add (local.get $cRow) (i32.mul (i32.const 1) (local.get $cStride)))) (v128.const i32x4 0 0 0 0) (local.get $accumulate)))
+        (local.set $c20 (select (v128.load (i32.add (local.get $cRow) (i32.mul (i32.const 2) (local.get $cStride)))) (v128.const i32x4 0 0 0 0) (local.get $accumulate)))
+        (local.set $c21 (select (v128.load offset=16 (i32.add (local.get $cRow) (i32.mul (i32.const 2) (local.get $cStride)))) (v128.const i32x4 0 0 0 0) (local.get $accumulate)))
+        (local.set $c30 (select (v128.load (i32.add (local.get $cRow) (i32.mul (i32.const 3) (local.get $cStride)))) (v128.const i32x4 0 0 0 0) (local.get $accumulate)))
+        (local.set $c31 (select (v128.load offset=16 (i32.add (local.get $cRow) (i32.mul (i32.const 3) (local.get $cStride)))) (v128.const i32x4 0 0 0 0) (local.get $accumulate)))
         (block $doneP (loop $loopP
           (br_if $doneP (i32.ge_u (local.get $a0) (local.get $end)))
           (local.set $b0 (v128.load (local.get $bp)))
@@ -58,18 +61,14 @@
           (local.set $a3 (i32.add (local.get $a3) (i32.const 4)))
           (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
           (br $loopP)))
-        (local.set $cRow (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2))))
-        (v128.store (local.get $cRow) (local.get $c00))
-        (v128.store offset=16 (local.get $cRow) (local.get $c01))
-        (local.set $cRow (i32.add (local.get $cRow) (local.get $cStride)))
-        (v128.store (local.get $cRow) (local.get $c10))
-        (v128.store offset=16 (local.get $cRow) (local.get $c11))
-        (local.set $cRow (i32.add (local.get $cRow) (local.get $cStride)))
-        (v128.store (local.get $cRow) (local.get $c20))
-        (v128.store offset=16 (local.get $cRow) (local.get $c21))
-        (local.set $cRow (i32.add (local.get $cRow) (local.get $cStride)))
-        (v128.store (local.get $cRow) (local.get $c30))
-        (v128.store offset=16 (local.get $cRow) (local.get $c31))
+        (v128.store (i32.add (local.get $cRow) (i32.mul (i32.const 0) (local.get $cStride))) (local.get $c00))
+        (v128.store offset=16 (i32.add (local.get $cRow) (i32.mul (i32.const 0) (local.get $cStride))) (local.get $c01))
+        (v128.store (i32.add (local.get $cRow) (i32.mul (i32.const 1) (local.get $cStride))) (local.get $c10))
+        (v128.store offset=16 (i32.add (local.get $cRow) (i32.mul (i32.const 1) (local.get $cStride))) (local.get $c11))
+        (v128.store (i32.add (local.get $cRow) (i32.mul (i32.const 2) (local.get $cStride))) (local.get $c20))
+        (v128.store offset=16 (i32.add (local.get $cRow) (i32.mul (i32.const 2) (local.get $cStride))) (local.get $c21))
+        (v128.store (i32.add (local.get $cRow) (i32.mul (i32.const 3) (local.get $cStride))) (local.get $c30))
+        (v128.store offset=16 (i32.add (local.get $cRow) (i32.mul (i32.const 3) (local.get $cStride))) (local.get $c31))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $loopI)))
       (local.set $j (i32.add (local.get $j) (i32.const 8)))

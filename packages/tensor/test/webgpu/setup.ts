@@ -1,0 +1,15 @@
+import { createWebGPUBackend, type WebGPUBackend } from '../../src/backends/webgpu/index.js';
+
+/**
+ * A WebGPU backend on Dawn, or null when no adapter exists locally (the tests then skip with a printed
+ * reason). Under CI a missing adapter is a failure, not a skip.
+ */
+export async function webgpuOrSkip(): Promise<WebGPUBackend | null> {
+  try {
+    return await createWebGPUBackend();
+  } catch (e) {
+    if (process.env.CI) throw e;
+    console.warn(`skipping WebGPU tests: ${(e as Error).message}`);
+    return null;
+  }
+}
