@@ -1,4 +1,5 @@
 export { type AssistantDelta, AssistantStream } from './assistant-stream.js';
+export { calculatorTool, clockTool, evaluate } from './builtin-tools.js';
 export {
   type CacheDType,
   type LatentCacheOptions,
