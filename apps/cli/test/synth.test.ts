@@ -42,6 +42,43 @@ describe('agentlm synth', () => {
     expect(runCli(['synth', 'inspect', out, '--stats']).stdout.trim()).toBe('12 records, math 6, tools 6');
   });
 
+  it('counts report token lengths with a real tokenizer', () => {
+    const dir = tmp();
+    const data = join(dir, 'data');
+    expect(runCli(['synth', '--domains', 'math', '--count', '6', '--out', data]).code).toBe(0);
+    const tok = join(dir, 'tok');
+    const trained = runCli([
+      'tokenizer',
+      'train',
+      '--corpus',
+      join(data, 'trajectories-00000.jsonl'),
+      '--jsonl-field',
+      'task.prompt',
+      '--vocab-size',
+      '300',
+      '--out',
+      tok,
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const counted = runCli([
+      'synth',
+      '--domains',
+      'math',
+      '--count',
+      '6',
+      '--out',
+      join(dir, 'again'),
+      '--tokenizer',
+      tok,
+    ]);
+    expect(counted.code, counted.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'again', 'report.json'), 'utf8'));
+    expect(report.tokenizer).toBe('provided');
+    const estimated = JSON.parse(readFileSync(join(data, 'report.json'), 'utf8'));
+    expect(report.domains.math.tokens.mean).not.toBe(estimated.domains.math.tokens.mean);
+    expect(report.domains.math.tokens.mean).toBeGreaterThan(0);
+  });
+
   it('writes msgpack shards', () => {
     const out = join(tmp(), 'mp');
     expect(

@@ -12,6 +12,7 @@ import {
   synthesize,
   type Trajectory,
 } from '@agentlm/synth';
+import { Tokenizer } from '@agentlm/tokenizer';
 import type { Command } from 'commander';
 
 interface SynthOptions {
@@ -33,6 +34,7 @@ interface SynthOptions {
   timeoutMs: string;
   price?: string;
   temperature?: string;
+  tokenizer?: string;
 }
 
 function integer(option: string, value: string, min: number): number {
@@ -122,6 +124,7 @@ async function runSynth(o: SynthOptions): Promise<void> {
     throw new SynthOptionError('--format', o.format, 'jsonl or msgpack');
   const count = integer('--count', o.count, 1);
   let lastPrint = 0;
+  const tokenizer = o.tokenizer ? await Tokenizer.fromFile(o.tokenizer) : null;
   const report = await synthesize({
     out: o.out,
     count,
@@ -137,6 +140,7 @@ async function runSynth(o: SynthOptions): Promise<void> {
     format: o.format,
     shardSize: integer('--shard-size', o.shardSize, 1),
     concurrency: integer('--concurrency', o.concurrency, 1),
+    ...(tokenizer ? { countTokens: (text: string) => tokenizer.encode(text).length } : {}),
     onProgress: (done, wanted) => {
       if (!process.stderr.isTTY || Date.now() - lastPrint < 200) return;
       lastPrint = Date.now();
@@ -218,6 +222,10 @@ export function registerSynth(program: Command): void {
       'openai: US$ per million prompt,completion tokens for the cost estimate',
     )
     .option('--temperature <t>', 'openai: sampling temperature')
+    .option(
+      '--tokenizer <path>',
+      'tokenizer.json (or its directory) for exact token lengths in the report (default: an estimate)',
+    )
     .action(async (o: SynthOptions) => {
       if (!o.count) throw new SynthOptionError('--count', o.count, 'a positive integer');
       if (!o.out) throw new SynthOptionError('--out', o.out, 'an output directory');
