@@ -14,8 +14,8 @@ describe('WebAssembly SIMD matmul', () => {
     const b = Float32Array.from({ length: k * n }, (_, i) => (i % 5) - 2);
     const c = new Float32Array(m * n + 2).fill(7);
     const ok = wasmGemm(
-      { data: a, offset: 0, transposed: false },
-      { data: b, offset: 0, transposed: false },
+      { data: a, dtype: 'f32', offset: 0, transposed: false },
+      { data: b, dtype: 'f32', offset: 0, transposed: false },
       c,
       1,
       m,
@@ -41,8 +41,8 @@ describe('WebAssembly SIMD matmul', () => {
       const c = new Float32Array(m * n);
       expect(
         wasmGemv(
-          { data: a, offset: 0, transposed: false },
-          { data: b, offset: 0, transposed },
+          { data: a, dtype: 'f32', offset: 0, transposed: false },
+          { data: b, dtype: 'f32', offset: 0, transposed },
           c,
           0,
           m,

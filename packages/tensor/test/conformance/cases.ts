@@ -237,6 +237,11 @@ function matmulCases(): Case[] {
       run: ([a, b]) => matmul(a, b, { transposeB: true }),
     });
     cases.push({
+      name: `matmul ${dtype} weights 17x67x9 (tiled)`,
+      inputs: [f([17, 67]), f([67, 9], { dtype, grad: false })],
+      run: ([a, b]) => matmul(a, b),
+    });
+    cases.push({
       name: `matmul ${dtype} weights GEMV 1x1000x17`,
       inputs: [f([1, 1000]), f([1000, 17], { dtype, grad: false })],
       run: ([a, b]) => matmul(a, b),

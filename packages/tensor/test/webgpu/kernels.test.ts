@@ -49,7 +49,7 @@ async function expectClose(o: { g: Storage; c: Storage }, tol = 1e-4): Promise<v
 
 const view = (s: Storage, strides: number[], offset = 0): View => ({ storage: s, offset, strides });
 
-describe.runIf(gpu)('webgpu kernels match the cpu kernels', () => {
+describe.runIf(gpu)('webgpu kernels match the cpu kernels', { timeout: 120_000 }, () => {
   it('unary ops', async () => {
     const x = pair(rand(1000, 0.1, 3));
     for (const op of [

@@ -1,5 +1,5 @@
 import type { MatmulParams, Storage } from '../../../backend.js';
-import { type FloatArray, floats } from '../storage.js';
+import { type FloatArray, floats, raw } from '../storage.js';
 import { wasmGemm } from '../wasm/gemm.js';
 import { wasmGemv } from '../wasm/gemv.js';
 import { toFloatArray } from './cast.js';
@@ -14,9 +14,10 @@ import { toFloatArray } from './cast.js';
  */
 export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
   const A = floats(a);
-  const B: FloatArray = b.dtype === 'f32' ? floats(b) : toFloatArray(b);
   const C = floats(out);
   const { m, n, k } = p;
+  const wasm = A instanceof Float32Array && C instanceof Float32Array;
+  let B: FloatArray | null = null; // f16/bf16 weights are decoded only if the TypeScript path needs them
   const make = (size: number): FloatArray =>
     A instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
   let packedB: FloatArray | null = null;
@@ -24,11 +25,18 @@ export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): v
     const aOff = batch * p.aBatchStride;
     const bOff = batch * p.bBatchStride;
     const cOff = batch * m * n;
-    if (A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array) {
-      const a32 = { data: A, offset: aOff, transposed: p.transposeA };
-      const b32 = { data: B, offset: bOff, transposed: p.transposeB };
+    if (wasm) {
+      const a32 = { data: A, dtype: 'f32' as const, offset: aOff, transposed: p.transposeA };
+      const bRaw = raw(b) as Float32Array | Uint16Array;
+      const b32 = {
+        data: bRaw,
+        dtype: b.dtype as 'f32' | 'f16' | 'bf16',
+        offset: bOff,
+        transposed: p.transposeB,
+      };
       if (m >= 8 ? wasmGemm(a32, b32, C, cOff, m, n, k) : wasmGemv(a32, b32, C, cOff, m, n, k)) continue;
     }
+    B ??= b.dtype === 'f32' ? floats(b) : toFloatArray(b);
     const Ap = p.transposeA ? transpose(A, aOff, k, m, make(m * k)) : A.subarray(aOff, aOff + m * k);
     if (!p.transposeB && m < 8) {
       rowAxpy(Ap, B.subarray(bOff, bOff + k * n), C, cOff, m, n, k);

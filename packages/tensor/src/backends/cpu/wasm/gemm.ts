@@ -1,4 +1,4 @@
-import { heap, instantiate, type MatrixOperand } from './loader.js';
+import { heap, instantiate, type MatrixOperand, rowReader } from './loader.js';
 import { matmulWasmBase64 } from './matmul-wasm.js';
 
 /**
@@ -66,32 +66,34 @@ export function wasmGemm(
 }
 
 function packA(a: MatrixOperand, mem: Float32Array, base: number, m: number, m4: number, k: number): void {
-  const src = a.data;
   if (a.transposed) {
+    const column = rowReader(a, m);
     for (let p = 0; p < k; p++) {
-      const from = a.offset + p * m;
-      for (let i = 0; i < m; i++) mem[base + i * k + p] = src[from + i];
+      const values = column(a.offset + p * m);
+      for (let i = 0; i < m; i++) mem[base + i * k + p] = values[i];
     }
   } else {
-    mem.set(src.subarray(a.offset, a.offset + m * k), base);
+    const row = rowReader(a, k);
+    for (let i = 0; i < m; i++) mem.set(row(a.offset + i * k), base + i * k);
   }
   mem.fill(0, base + m * k, base + m4 * k);
 }
 
 function packB(b: MatrixOperand, mem: Float32Array, base: number, n: number, n8: number, k: number): void {
-  const src = b.data;
   if (b.transposed) {
     // rows of stored B are columns of op(B): each is read contiguously into its panel slot
+    const row = rowReader(b, k);
     for (let j = 0; j < n; j++) {
       const panel = base + (j >> 3) * k * 8 + (j & 7);
-      const from = b.offset + j * k;
-      for (let p = 0; p < k; p++) mem[panel + p * 8] = src[from + p];
+      const values = row(b.offset + j * k);
+      for (let p = 0; p < k; p++) mem[panel + p * 8] = values[p];
     }
   } else {
     // walk B row by row (contiguous reads); each row scatters into 8-float groups of every panel
+    const row = rowReader(b, n);
     for (let p = 0; p < k; p++) {
-      const from = b.offset + p * n;
-      for (let j = 0; j < n; j++) mem[base + (j >> 3) * k * 8 + p * 8 + (j & 7)] = src[from + j];
+      const values = row(b.offset + p * n);
+      for (let j = 0; j < n; j++) mem[base + (j >> 3) * k * 8 + p * 8 + (j & 7)] = values[j];
     }
   }
   for (let j = n; j < n8; j++) {

@@ -3,6 +3,8 @@
 ;; (a scalar loop handles the tail that does not fill a 4-lane vector).
 ;;   gemv_n: y[n]  = x[k] · B[k, n]    (B row-major: y += x[p] · row p of B, vectorized over n)
 ;;   gemv_t: y[n]  = x[k] · B[n, k]ᵀ   (each y[j] is the dot product of x with row j of B)
+;;   widen_bf16: dst[count] f32 = src[count] bf16 bits shifted into the top half (count a multiple of 8,
+;;   the caller pads), so bf16 weights are copied in at 2 bytes per value and widened here.
 ;; Generated into gemv-wasm.ts by scripts/build-wasm.mjs; edit this file, then run `pnpm build:wasm`.
 (module
   (memory (export "memory") 1)
@@ -76,5 +78,17 @@
       (f32.store (i32.add (local.get $y) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $lj)))
+  )
+  (func (export "widen_bf16") (param $src i32) (param $dst i32) (param $count i32)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 1))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (local.set $v (v128.load (local.get $src)))
+      (v128.store (local.get $dst) (i32x4.shl (i32x4.extend_low_i16x8_u (local.get $v)) (i32.const 16)))
+      (v128.store offset=16 (local.get $dst) (i32x4.shl (i32x4.extend_high_i16x8_u (local.get $v)) (i32.const 16)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+      (br $next)))
   )
 )

@@ -1,3 +1,5 @@
+import { f16BitsToF32 } from '../../../dtype.js';
+
 /** Instantiate a bundled wasm module (base64) synchronously; null where WebAssembly SIMD is unavailable. */
 export function instantiate<T>(base64: string): (T & { memory: WebAssembly.Memory }) | null {
   try {
@@ -16,9 +18,41 @@ export function heap(memory: WebAssembly.Memory, floats: number): Float32Array {
   return new Float32Array(memory.buffer);
 }
 
-/** A matrix operand: data, element offset of the matrix, and whether it is stored transposed. */
+/**
+ * A matrix operand: f32 data, or the raw bits of f16/bf16 weights (decoded while copied into the module),
+ * the element offset of the matrix, and whether it is stored transposed.
+ */
 export interface MatrixOperand {
-  data: Float32Array;
+  data: Float32Array | Uint16Array;
+  dtype: 'f32' | 'f16' | 'bf16';
   offset: number;
   transposed: boolean;
+}
+
+let f16Table: Float32Array | null = null;
+
+/** out[0..length) = the 16-bit floats src[start..start+length) as f32 (bf16: a shift; f16: a table). */
+export function decode16(
+  src: Uint16Array,
+  start: number,
+  length: number,
+  dtype: 'f16' | 'bf16',
+  out: Float32Array,
+): Float32Array {
+  if (dtype === 'bf16') {
+    const bits = new Uint32Array(out.buffer, out.byteOffset, length);
+    for (let i = 0; i < length; i++) bits[i] = src[start + i] << 16;
+  } else {
+    f16Table ??= Float32Array.from({ length: 65536 }, (_, h) => f16BitsToF32(h));
+    for (let i = 0; i < length; i++) out[i] = f16Table[src[start + i]];
+  }
+  return out;
+}
+
+/** Reads `length` consecutive elements of an operand as f32 (a view for f32, a decoded scratch row else). */
+export function rowReader(op: MatrixOperand, length: number): (start: number) => Float32Array {
+  const data = op.data;
+  if (data instanceof Float32Array) return (start) => data.subarray(start, start + length);
+  const scratch = new Float32Array(length);
+  return (start) => decode16(data, start, length, op.dtype as 'f16' | 'bf16', scratch);
 }
