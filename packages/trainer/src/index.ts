@@ -1,5 +1,12 @@
 export { type AccumulationPlan, microBatchWeights, planAccumulation } from './accumulate.js';
 export {
+  type AgentDomainScore,
+  type AgentEvalOptions,
+  type AgentEvalResult,
+  evaluateAgent,
+  parseToolCalls,
+} from './agent-eval.js';
+export {
   type CheckpointInfo,
   type CheckpointManifest,
   CheckpointStore,
@@ -21,6 +28,9 @@ export {
   stageHintsFromMix,
   type TrainBatch,
 } from './data.js';
+export { type GreedyDecoder, greedyDecoder } from './decode.js';
+export { type DemoOptions, type DemoResult, runDemo, type StageTime } from './demo/pipeline.js';
+export { DEMO_SIZES, type DemoSizes } from './demo/sizes.js';
 export {
   CheckpointIntegrityError,
   NonFiniteError,
@@ -28,6 +38,7 @@ export {
   TrainerError,
   TrainerMemoryError,
 } from './errors.js';
+export { type DomainLoss, heldOutLoss, type LossSet } from './eval.js';
 export { NonFiniteGuard, type NonFinitePolicy } from './guard.js';
 export {
   DEFAULT_OPTIM,
@@ -43,6 +54,7 @@ export { decayFlags, loadOptimizer, OPTIMIZER_FILE, saveOptimizer } from './opti
 export { type PlotOptions, type PlotSeries, svgLinePlot } from './plot.js';
 export { formatProgress, ProgressBar, type ProgressUpdate } from './progress.js';
 export { TrainerRng } from './rng.js';
+export { type TrainFromConfigOptions, trainFromConfig } from './run-config.js';
 export {
   type LrSchedule,
   lrAt,

@@ -96,12 +96,15 @@ export interface TrainResult {
   seconds: number;
 }
 
-/** Mean loss of one optimizer step's micro-batches; gradients accumulate in the params' `.grad`. */
+/**
+ * Mean loss of one optimizer step's micro-batches over their counted targets (NaN when none counts);
+ * gradients accumulate in the params' `.grad`.
+ */
 async function accumulateGradients(
   model: YoutuModel,
   batches: TrainBatch[],
   lossMask: 'all' | 'assistant',
-): Promise<number> {
+): Promise<{ loss: number; counted: number }> {
   const shifted = batches.map((b) => ({ ...shiftBatch(b, lossMask), b }));
   const weights = microBatchWeights(shifted.map((s) => s.counted));
   let loss = 0;
@@ -122,7 +125,8 @@ async function accumulateGradients(
     loss += w * (await value.item());
     value.dispose();
   }
-  return loss;
+  const counted = shifted.reduce((a, s) => a + s.counted, 0);
+  return { loss: counted > 0 ? loss : Number.NaN, counted };
 }
 
 async function writeCheckpoint(
@@ -214,9 +218,10 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       opts.beforeStep?.(state.step, model);
       const lr = lrAt(opts.schedule, state.step);
       const batches = Array.from({ length: opts.microBatches }, () => source.next());
-      const loss = await accumulateGradients(model, batches, opts.lossMask);
+      const { loss, counted } = await accumulateGradients(model, batches, opts.lossMask);
       const gradNorm = await clipGradNorm(params, optim.clip > 0 ? optim.clip : Number.MAX_VALUE);
-      const apply = guard.check(state.step + 1, loss, gradNorm);
+      // a step whose rows hold no loss-masked target (e.g. only chat prompts) has nothing to learn from
+      const apply = counted > 0 && guard.check(state.step + 1, loss, gradNorm);
       if (apply)
         adamw(params, adam, {
           lr,
@@ -226,6 +231,8 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
           weightDecay: optim.weightDecay,
           decay,
         });
+      else if (counted === 0)
+        log(`step ${state.step + 1}: no loss-masked targets in this batch; update skipped`);
       else log(`step ${state.step + 1}: non-finite (loss ${loss}, grad norm ${gradNorm}); update skipped`);
       zeroGrad(params);
       const stepTokens = batches.reduce((a, b) => a + b.rows * b.seqLen, 0);
@@ -237,7 +244,8 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       metrics?.write({
         kind: 'train',
         step: state.step,
-        loss,
+        loss: Number.isFinite(loss) ? loss : null,
+        counted,
         lr,
         gradNorm,
         tokens: state.tokens,

@@ -1,0 +1,137 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { builtinGenerators, generateDocument, type MixerEncoder } from '@agentlm/mixer';
+import {
+  dedupKey,
+  episodeToMessages,
+  generateTask,
+  readTrajectories,
+  runEpisode,
+  ScriptedPolicy,
+  type Task,
+  type Trajectory,
+  youtuFormat,
+} from '@agentlm/synth';
+import { toolSpecs } from '../agent-eval.js';
+
+/** The built-in text generators the demo draws its corpora from. */
+export const TEXT_DOMAINS = ['commonsense', 'stem', 'code'] as const;
+
+/** Plain text of document `i` of a built-in generator (chats rendered as text). */
+export function generatorText(name: string, seed: number, i: number): string {
+  const generator = builtinGenerators[name];
+  if (!generator) return '';
+  const doc = generateDocument(generator, name, seed, i);
+  if ('text' in doc) return doc.text;
+  if ('messages' in doc) return doc.messages.map((m) => m.content).join('\n');
+  return '';
+}
+
+/**
+ * Writes the verified trajectories of a synth run as chat JSONL the mixer reads (`format: chat`):
+ * one `{messages, tools}` per line.
+ */
+export function writeMixTrajectories(synthDir: string, file: string): Trajectory[] {
+  const trajectories = readTrajectories(synthDir, 'trajectories');
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(
+    file,
+    trajectories.map((t) => JSON.stringify({ messages: t.messages, tools: t.tools })).join('\n') + '\n',
+  );
+  return trajectories;
+}
+
+/** The tokenizer corpus: generated commonsense, STEM and code text plus rendered trajectories. */
+export function* tokenizerCorpus(
+  seed: number,
+  docsPerDomain: number,
+  trajectories: Trajectory[],
+): Generator<string> {
+  for (let i = 0; i < docsPerDomain; i++) for (const d of TEXT_DOMAINS) yield generatorText(d, seed, i);
+  for (const t of trajectories) yield youtuFormat.render(t.messages, t.tools);
+}
+
+/**
+ * Held-out agent tasks: drawn with a seed the synthesizer never used, minus any whose prompt and
+ * initial state equal a training task's, so the evaluation measures generalisation, not recall.
+ */
+export function heldOutTasks(
+  domains: Task['domain'][],
+  perDomain: number,
+  seed: number,
+  training: Trajectory[],
+): Task[] {
+  const seen = new Set(training.map((t) => dedupKey(t.task)));
+  const out: Task[] = [];
+  for (const domain of domains) {
+    let found = 0;
+    for (let i = 0; found < perDomain && i < perDomain * 20; i++) {
+      const task = generateTask(domain, 1, seed, i);
+      if (seen.has(dedupKey(task))) continue;
+      seen.add(dedupKey(task));
+      out.push(task);
+      found++;
+    }
+  }
+  return out;
+}
+
+/** A loss-evaluation set: packed rows of `seqLen` tokens with a per-token loss mask. */
+export interface HeldOutSet {
+  domain: string;
+  rows: { tokens: number[]; lossMask: number[] }[];
+}
+
+function pack(
+  domain: string,
+  docs: { ids: ArrayLike<number>; mask: ArrayLike<number> }[],
+  eos: number,
+  seqLen: number,
+  maxRows: number,
+): HeldOutSet {
+  const ids: number[] = [];
+  const mask: number[] = [];
+  for (const d of docs) {
+    for (let i = 0; i < d.ids.length; i++) {
+      ids.push(d.ids[i] as number);
+      mask.push(d.mask[i] as number);
+    }
+    ids.push(eos);
+    mask.push(1);
+  }
+  const rows: HeldOutSet['rows'] = [];
+  for (let s = 0; s + seqLen <= ids.length && rows.length < maxRows; s += seqLen) {
+    rows.push({ tokens: ids.slice(s, s + seqLen), lossMask: mask.slice(s, s + seqLen) });
+  }
+  return { domain, rows };
+}
+
+/**
+ * Held-out loss sets per domain: fresh generator documents (every token counts) and scripted
+ * trajectories on held-out tasks (assistant tokens count), packed like the training data.
+ */
+export async function heldOutLossSets(
+  encoder: MixerEncoder,
+  seed: number,
+  seqLen: number,
+  rowsPerDomain: number,
+  agentTasks: Task[],
+): Promise<HeldOutSet[]> {
+  const sets: HeldOutSet[] = [];
+  for (const d of TEXT_DOMAINS) {
+    const docs = Array.from({ length: rowsPerDomain * 4 }, (_, i) => {
+      const ids = encoder.encode(generatorText(d, seed, i));
+      return { ids, mask: new Uint8Array(ids.length).fill(1) };
+    });
+    sets.push(pack(d, docs, encoder.eosId, seqLen, rowsPerDomain));
+  }
+  const policy = new ScriptedPolicy({ seed, mistakeRate: 0 });
+  const chats = [];
+  for (const task of agentTasks) {
+    const episode = await runEpisode(task, policy);
+    const encoded = encoder.encodeChat(episodeToMessages(episode), toolSpecs(task));
+    chats.push({ ids: encoded.ids, mask: encoded.lossMask });
+  }
+  sets.push(pack('agent', chats, encoder.eosId, seqLen, rowsPerDomain));
+  return sets.filter((s) => s.rows.length > 0);
+}

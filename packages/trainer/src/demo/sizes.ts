@@ -1,0 +1,54 @@
+/** Every size knob of the demo in one place: the default run and the reduced `--quick` run. */
+export interface DemoSizes {
+  /** Tokenizer vocabulary (the model's vocab_size follows it). */
+  vocab: number;
+  /** Generated documents per text domain in the tokenizer corpus. */
+  tokenizerDocs: number;
+  /** Verified trajectories synthesized for mid-training (math + tools, difficulty 1). */
+  trajectories: number;
+  /** Held-out agent tasks per domain. */
+  heldOutTasks: number;
+  /** Sequence length of the main pre-training stages (the long-context stage doubles it; mid-training too). */
+  seqLen: number;
+  /** Sequences per micro-batch and micro-batches per optimizer step. */
+  rows: number;
+  microBatches: number;
+  pretrainTokens: number;
+  midtrainTokens: number;
+  peakLr: number;
+  /** Held-out loss rows per domain. */
+  evalRows: number;
+  /** Longest assistant turn the agent evaluation generates. */
+  maxNewTokens: number;
+}
+
+export const DEMO_SIZES: Record<'default' | 'quick', DemoSizes> = {
+  default: {
+    vocab: 1024,
+    tokenizerDocs: 150,
+    trajectories: 320,
+    heldOutTasks: 6,
+    seqLen: 128,
+    rows: 4,
+    microBatches: 2,
+    pretrainTokens: 60_000,
+    midtrainTokens: 100_000,
+    peakLr: 4e-3,
+    evalRows: 4,
+    maxNewTokens: 128,
+  },
+  quick: {
+    vocab: 400,
+    tokenizerDocs: 20,
+    trajectories: 16,
+    heldOutTasks: 1,
+    seqLen: 64,
+    rows: 2,
+    microBatches: 2,
+    pretrainTokens: 1_500,
+    midtrainTokens: 1_500,
+    peakLr: 4e-3,
+    evalRows: 1,
+    maxNewTokens: 12,
+  },
+};
