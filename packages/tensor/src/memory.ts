@@ -52,17 +52,20 @@ function isTensor(x: unknown): x is Tensor {
   return typeof x === 'object' && x !== null && 'shape' in x && 'dispose' in x && 'backend' in x;
 }
 
-/** Tensors reachable in a tidy result: the value itself, or the members of an array or plain object. */
-function resultTensors(result: unknown): Tensor[] {
-  if (isTensor(result)) return [result];
-  if (Array.isArray(result)) return result.filter(isTensor);
-  if (result && typeof result === 'object') return Object.values(result).filter(isTensor);
-  return [];
+/** Tensors reachable in a tidy result: the value itself, or nested in arrays, Maps and plain objects. */
+function resultTensors(result: unknown, found = new Set<Tensor>(), seen = new Set<unknown>()): Set<Tensor> {
+  if (isTensor(result)) found.add(result);
+  else if (result && typeof result === 'object' && !seen.has(result) && !ArrayBuffer.isView(result)) {
+    seen.add(result);
+    const values = result instanceof Map ? [...result.values()] : Object.values(result);
+    for (const v of values) resultTensors(v, found, seen);
+  }
+  return found;
 }
 
 /**
- * Run fn and dispose every tensor it created except the ones it returns (a tensor, or tensors in a
- * returned array/object) and kept ones. Returned tensors move to the enclosing scope. fn must be
+ * Run fn and dispose every tensor it created except the ones it returns (a tensor, or tensors anywhere
+ * in returned arrays, Maps and objects) and kept ones. Returned tensors move to the enclosing scope. fn must be
  * synchronous: await readbacks outside the scope.
  */
 export function tidy<T>(fn: () => T): T {
@@ -80,7 +83,7 @@ export function tidy<T>(fn: () => T): T {
   if (result instanceof Promise) {
     throw new TensorError('tidy(fn): fn must be synchronous (it returned a Promise)', 'TIDY_ASYNC');
   }
-  const survivors = new Set(resultTensors(result));
+  const survivors = resultTensors(result);
   for (const t of scope) {
     if (survivors.has(t)) scopes[scopes.length - 1]?.add(t);
     else t.dispose();

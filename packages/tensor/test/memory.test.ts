@@ -38,6 +38,20 @@ describe('memory', () => {
     expect(memoryStats()).toEqual(start);
   });
 
+  it('tidy keeps tensors nested in returned objects, arrays and Maps', () => {
+    const start = memoryStats().liveTensors;
+    const out = tidy(() => {
+      const a = zeros([2]);
+      a.add(1); // freed
+      return { logits: a.mul(2), cache: [[a.mul(3)], new Map([['k', a.mul(4)]])] };
+    });
+    expect(memoryStats().liveTensors).toBe(start + 3);
+    const inner = out.cache[1] as Map<string, Tensor>;
+    expect(inner.get('k')?.dataSync()).toEqual(new Float32Array([0, 0]));
+    dispose([out.logits, (out.cache[0] as Tensor[])[0], inner.get('k') as Tensor]);
+    expect(memoryStats().liveTensors).toBe(start);
+  });
+
   it('reshape views share storage until the last one is disposed', () => {
     const start = memoryStats();
     const a = zeros([2, 3]);
