@@ -1,5 +1,5 @@
 import type { CleaningConfig } from './config.js';
-import { contentHash, hashString32, mix32, Rng } from './random.js';
+import { contentHash, mix32, Rng } from './random.js';
 
 /** Decides whether a document is worth keeping; runs after the built-in filters. */
 export type QualityFilter = (
@@ -73,7 +73,7 @@ export class Cleaner {
     const c = this.config;
     if (text.length < c.minChars) return 'tooShort';
     if (text.length > c.maxChars) return 'tooLong';
-    const words = text.split(/\s+/).filter((w) => w.length > 0);
+    const words = hashWords(text);
     if (repetition(words) > c.maxRepetition) return 'repetitive';
     if (this.quality && !this.quality(text, info)) return 'quality';
     const hash = c.exactDedup ? contentHash(text) : 0;
@@ -93,11 +93,10 @@ export class Cleaner {
   }
 
   /** MinHash over word shingles, cut into LSH bands; each band becomes one 53-bit key. */
-  private bandKeys(words: string[]): number[] {
+  private bandKeys(wordHashes: Uint32Array): number[] {
     const cfg = this.config.nearDedup;
     if (!cfg) return [];
-    const k = Math.min(cfg.shingle, words.length);
-    const wordHashes = words.map((w) => hashString32(w));
+    const k = Math.min(cfg.shingle, wordHashes.length);
     const perms = this.permA.length;
     const mins = new Uint32Array(perms).fill(0xffffffff);
     for (let i = 0; i + k <= wordHashes.length; i++) {
@@ -123,15 +122,75 @@ export class Cleaner {
   }
 }
 
-/** Fraction of word trigrams that repeat an earlier trigram of the same document (0 for short texts). */
-export function repetition(words: string[]): number {
-  if (words.length < 20) return 0;
-  const seen = new Set<string>();
-  let repeats = 0;
-  for (let i = 0; i + 3 <= words.length; i++) {
-    const key = `${words[i]} ${words[i + 1]} ${words[i + 2]}`;
-    if (seen.has(key)) repeats++;
-    else seen.add(key);
+let wordScratch = new Uint32Array(1 << 12);
+let tableScratch = new Uint32Array(1 << 12);
+
+/**
+ * 32-bit hashes of the whitespace-separated words of a text, computed in one pass without building
+ * the word strings (cleaning runs on every document, so it must stay cheap). The result is a view of
+ * a shared scratch buffer, valid until the next call.
+ */
+function hashWords(text: string): Uint32Array {
+  if (wordScratch.length < text.length / 2 + 1) wordScratch = new Uint32Array(text.length);
+  let n = 0;
+  let h = 0x811c9dc5;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      if (inWord) wordScratch[n++] = mix32(h);
+      inWord = false;
+      h = 0x811c9dc5;
+    } else {
+      h = Math.imul(h ^ c, 0x01000193);
+      inWord = true;
+    }
   }
-  return repeats / (words.length - 2);
+  if (inWord) wordScratch[n++] = mix32(h);
+  return wordScratch.subarray(0, n);
+}
+
+/** The word hashes of a text (see `repetition`). */
+export function wordHashes(text: string): number[] {
+  return Array.from(hashWords(text));
+}
+
+/**
+ * Fraction of word trigrams that repeat an earlier trigram of the same document (0 for texts under
+ * 20 words). Counts with an open-addressing table of trigram hashes, reused across calls.
+ */
+export function repetition(words: ArrayLike<number>): number {
+  const trigrams = words.length - 2;
+  if (words.length < 20) return 0;
+  let size = 64;
+  while (size < trigrams * 2) size *= 2;
+  if (size > tableScratch.length) tableScratch = new Uint32Array(size);
+  const table = tableScratch.subarray(0, size);
+  table.fill(0);
+  const mask = size - 1;
+  let repeats = 0;
+  for (let i = 0; i < trigrams; i++) {
+    const key =
+      (mix32(
+        mix32(words[i] ^ 0x9e3779b9) ^
+          Math.imul(words[i + 1], 0x85ebca6b) ^
+          Math.imul(words[i + 2], 0xc2b2ae35),
+      ) |
+        1) >>>
+      0;
+    let slot = key & mask;
+    for (;;) {
+      const v = table[slot];
+      if (v === 0) {
+        table[slot] = key;
+        break;
+      }
+      if (v === key) {
+        repeats++;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  return repeats / trigrams;
 }

@@ -1,5 +1,5 @@
 export { type BuildOptions, type BuildProgress, type BuildResult, buildMix } from './build.js';
-export { type FilterCounts, type QualityFilter, repetition } from './clean.js';
+export { type FilterCounts, type QualityFilter, repetition, wordHashes } from './clean.js';
 export {
   BUILTIN_GENERATORS,
   type CleaningConfig,

@@ -1,10 +1,19 @@
 import type { Curriculum } from './config.js';
 
+const sharesCache = new WeakMap<Curriculum, Float64Array[]>();
+
 /** A stage's weights normalised to shares (summing to 1), one per source in curriculum order. */
 export function stageShares(c: Curriculum, stage: number): Float64Array {
-  const w = Float64Array.from(c.sources, (s) => c.stages[stage].weights[s.name] ?? 0);
-  const total = w.reduce((a, b) => a + b, 0);
-  return w.map((x) => x / total);
+  let table = sharesCache.get(c);
+  if (!table) {
+    table = c.stages.map((st) => {
+      const w = Float64Array.from(c.sources, (s) => st.weights[s.name] ?? 0);
+      const total = w.reduce((a, b) => a + b, 0);
+      return w.map((x) => x / total);
+    });
+    sharesCache.set(c, table);
+  }
+  return table[stage].slice();
 }
 
 /**
