@@ -23,11 +23,12 @@ export class Environment {
   }
 
   execute(call: ToolCall): Observation {
-    const reply = (content: unknown, ok: boolean): Observation => ({
+    const reply = (content: unknown, ok: boolean, invalid?: Observation['invalid']): Observation => ({
       toolCallId: call.id,
       name: call.name,
       content: JSON.stringify(content),
       ok,
+      ...(invalid ? { invalid } : {}),
     });
     const spec = this.state.task.tools.find((t) => t.function.name === call.name);
     const handler = HANDLERS[call.name];
@@ -37,10 +38,12 @@ export class Environment {
           error: `unknown tool ${JSON.stringify(call.name)}; available: ${this.state.task.tools.map((t) => t.function.name).join(', ')}`,
         },
         false,
+        'unknown_tool',
       );
     }
     const invalid = validateArguments(spec, call.arguments);
-    if (invalid) return reply({ error: `invalid arguments for ${call.name}: ${invalid}` }, false);
+    if (invalid)
+      return reply({ error: `invalid arguments for ${call.name}: ${invalid}` }, false, 'invalid_arguments');
     try {
       return reply(handler(call.arguments, this.state), true);
     } catch (err) {

@@ -4,6 +4,12 @@ export { type GenerateOptions, generateTask, generateTasks } from './domains/ind
 export { Environment } from './env.js';
 export { type EpisodeOptions, runEpisode } from './episode.js';
 export { SandboxError, ShardError, SynthError, SynthOptionError, TeacherError } from './errors.js';
+export {
+  type EvaluateOptions,
+  type EvaluationReport,
+  type EvaluationScore,
+  evaluatePolicy,
+} from './evaluate.js';
 export { type ChatFormat, youtuFormat } from './format.js';
 export { type ChatModel, LocalModelPolicy, type LocalModelPolicyOptions } from './policies/local.js';
 export { ScriptedPolicy, type ScriptedPolicyOptions } from './policies/scripted.js';

@@ -82,6 +82,8 @@ export interface Observation {
   name: string;
   content: string;
   ok: boolean;
+  /** Set when the call itself was invalid: a tool the task does not offer, or arguments failing the schema. */
+  invalid?: 'unknown_tool' | 'invalid_arguments';
 }
 
 export interface EpisodeTurn extends AgentTurn {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   type ChatModel,
   checkAnswer,
+  dedupKey,
   Environment,
+  evaluatePolicy,
   generateTasks,
   LocalModelPolicy,
   runEpisode,
@@ -85,5 +87,61 @@ describe('local-model policy', () => {
     const episode = await runEpisode(task, new LocalModelPolicy(expertAsText(task, true)));
     expect(episode.stopReason).toBe('error');
     expect((await checkAnswer(task, episode)).passed).toBe(false);
+  });
+});
+
+describe('evaluatePolicy', () => {
+  it('scores the scripted expert perfect and a model that calls a missing tool as invalid', async () => {
+    const expert = await evaluatePolicy(new ScriptedPolicy({ mistakeRate: 0 }), {
+      seed: 77,
+      perCell: 2,
+      domains: ['tools', 'research'],
+    });
+    expect(expert.overall).toMatchObject({
+      tasks: 12,
+      solved: 12,
+      successRate: 1,
+      invalidToolCalls: 0,
+      toolCallValidity: 1,
+    });
+    expect(expert.domains.tools?.tasks).toBe(6);
+    expect(expert.byDifficulty.d3?.tasks).toBe(4);
+
+    const confused: ChatModel = {
+      async complete(messages) {
+        if (messages.at(-1)?.role === 'tool') return '<think>Summary: give up.</think>Answer: 0';
+        return '<think>Analysis: guess.</think><tool_call>{"name": "teleport", "arguments": {}}</tool_call>';
+      },
+    };
+    const bad = await evaluatePolicy(new LocalModelPolicy(confused), {
+      seed: 77,
+      perCell: 1,
+      domains: ['tools'],
+      difficulties: [1],
+    });
+    expect(bad.overall).toMatchObject({ tasks: 1, toolCalls: 1, invalidToolCalls: 1, toolCallValidity: 0 });
+  });
+
+  it('skips held-out tasks that appear in the training set', async () => {
+    const train = generateTasks('tools', { seed: 77, count: 3, difficulty: 1 });
+    const inner = new ScriptedPolicy();
+    const started: Task[] = [];
+    const recording = {
+      name: 'recording',
+      start: (t: Task) => {
+        started.push(t);
+        return inner.start(t);
+      },
+    };
+    const report = await evaluatePolicy(recording, {
+      seed: 77,
+      perCell: 2,
+      domains: ['tools'],
+      difficulties: [1],
+      exclude: new Set(train.map(dedupKey)),
+    });
+    expect(report.overall.tasks).toBe(2);
+    expect(started.map((t) => t.id)).not.toContain(train[0]?.id);
+    for (const t of started) expect(train.map(dedupKey)).not.toContain(dedupKey(t));
   });
 });
