@@ -1,8 +1,10 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { cliBin, runCli } from './run-cli.js';
 
 /** A small corpus of prose, code and LaTeX, repeated with variations so merges have counts. */
 function corpusLines(n: number): string[] {
@@ -171,5 +173,33 @@ describe('agentlm tokenizer', () => {
       expect(res.stderr.trim().split('\n'), res.stderr).toHaveLength(1);
       expect(res.stderr).toMatch(message);
     }
+  });
+
+  it('a training run killed midway leaves no output behind', async () => {
+    await writeFile(join(dir, 'big.txt'), corpusLines(60000).join('\n'));
+    const outDir = join(dir, 'killed');
+    const child = spawn(process.execPath, [
+      cliBin,
+      'tokenizer',
+      'train',
+      '--corpus',
+      join(dir, 'big.txt'),
+      '--vocab-size',
+      '30000',
+      '--min-frequency',
+      '1',
+      '--out',
+      outDir,
+    ]);
+    // Kill it as soon as it reports that counting is done, i.e. while it merges.
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('distinct pre-tokens')) resolve();
+      });
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(existsSync(join(outDir, 'tokenizer.json'))).toBe(false);
+    expect(existsSync(outDir) ? await readdir(outDir) : []).toEqual([]);
   });
 });
