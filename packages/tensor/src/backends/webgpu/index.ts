@@ -1,7 +1,131 @@
-import type { Backend, BackendOptions } from '../../backend.js';
-import { BackendError } from '../../errors.js';
+/// <reference types="@webgpu/types" />
+import {
+  type Backend,
+  type BackendOptions,
+  DTYPE_BYTES,
+  type DType,
+  type HostData,
+  type Storage,
+} from '../../backend.js';
+import { bf16BitsToF32, f16BitsToF32 } from '../../dtype.js';
+import { GPUStorage, gpu, type KernelContext } from './context.js';
+import { acquireDevice, DeviceHealth } from './device.js';
+import { align, Encoder, type EncoderStats } from './encoder.js';
+import { adamw } from './kernels/adamw.js';
+import { attention } from './kernels/attention.js';
+import { attentionBackward } from './kernels/attention-backward.js';
+import { cast } from './kernels/cast.js';
+import { copy } from './kernels/copy.js';
+import { crossEntropy, crossEntropyBackward } from './kernels/cross-entropy.js';
+import { binary, swiglu, swigluBackward, unary, where } from './kernels/elementwise.js';
+import { fill } from './kernels/fill.js';
+import { gather } from './kernels/gather.js';
+import { matmul } from './kernels/matmul.js';
+import { reduce } from './kernels/reduce.js';
+import { rmsNorm, rmsNormBackward } from './kernels/rms-norm.js';
+import { rng } from './kernels/rng.js';
+import { rope } from './kernels/rope.js';
+import { scatterAdd } from './kernels/scatter-add.js';
+import { softmax, softmaxBackward } from './kernels/softmax.js';
+import { BufferPool, type PoolStats } from './pool.js';
 
-/** Placeholder until the WebGPU kernels land. */
-export async function createWebGPUBackend(_opts: BackendOptions = {}): Promise<Backend> {
-  throw new BackendError('webgpu backend not built yet');
+/** Counters a WebGPU backend exposes for tests and tuning (pool reuse, pipeline cache hits, submits). */
+export interface WebGPUStats extends PoolStats, EncoderStats {}
+
+/** The WebGPU backend: the Backend interface plus its device and counters. */
+export interface WebGPUBackend extends Backend {
+  readonly device: GPUDevice;
+  stats(): WebGPUStats;
+}
+
+function widen16(bits: Uint16Array, dtype: DType): Float32Array {
+  const out = new Float32Array(bits.length);
+  const conv = dtype === 'f16' ? f16BitsToF32 : bf16BitsToF32;
+  for (let i = 0; i < bits.length; i++) out[i] = conv(bits[i]);
+  return out;
+}
+
+/**
+ * Creates a WebGPU backend on `opts.device`, or on a device requested from navigator.gpu / Dawn with
+ * the adapter's real limits. Throws BackendError when no adapter exists.
+ */
+export async function createWebGPUBackend(opts: BackendOptions = {}): Promise<WebGPUBackend> {
+  const { device, owned } = await acquireDevice(opts);
+  const health = new DeviceHealth(device);
+  const pool = new BufferPool(device, health);
+  const encoder = new Encoder(device, pool, health);
+  const ctx: KernelContext = { device, encoder, pool, health };
+  let destroyed = false;
+
+  const backend: WebGPUBackend = {
+    name: 'webgpu',
+    device,
+    alloc(size: number, dtype: DType): Storage {
+      return new GPUStorage(size, dtype, pool.acquire(align(Math.max(1, size) * DTYPE_BYTES[dtype], 4)));
+    },
+    free(storage: Storage): void {
+      if (!destroyed) pool.release(gpu(storage).buffer);
+    },
+    upload(storage: Storage, data: HostData): void {
+      health.check();
+      const s = gpu(storage);
+      const src = data instanceof Float64Array ? Float32Array.from(data) : data;
+      const bytes = src.byteLength;
+      // writeBuffer wants a multiple of 4 bytes: an odd count of 16-bit elements is padded by one.
+      if (bytes % 4 === 0) device.queue.writeBuffer(s.buffer, 0, src.buffer, src.byteOffset, bytes);
+      else {
+        const padded = new Uint8Array(align(bytes, 4));
+        padded.set(new Uint8Array(src.buffer, src.byteOffset, bytes));
+        device.queue.writeBuffer(s.buffer, 0, padded);
+      }
+    },
+    async read(storage: Storage): Promise<Float32Array | Int32Array> {
+      const s = gpu(storage);
+      const bytes = await encoder.read(s.buffer, s.size * DTYPE_BYTES[s.dtype]);
+      if (s.dtype === 'i32') return new Int32Array(bytes);
+      if (s.dtype === 'f32') return new Float32Array(bytes);
+      return widen16(new Uint16Array(bytes), s.dtype);
+    },
+    async sync(): Promise<void> {
+      encoder.flush();
+      await device.queue.onSubmittedWorkDone();
+      health.check();
+    },
+    destroy(): void {
+      if (destroyed) return;
+      destroyed = true;
+      pool.trim();
+      encoder.destroy();
+      if (owned) device.destroy();
+    },
+    stats: () => ({ ...pool.stats(), ...encoder.stats() }),
+    fill: (out, value) => fill(ctx, out, value),
+    rng: (out, p) => rng(ctx, out, p),
+    unary: (op, x, out) => unary(ctx, op, x, out),
+    binary: (op, a, b, out, shape) => binary(ctx, op, a, b, out, shape),
+    where: (cond, a, b, out, shape) => where(ctx, cond, a, b, out, shape),
+    reduce: (op, x, out, outer, r, inner) => reduce(ctx, op, x, out, outer, r, inner),
+    matmul: (a, b, out, p) => matmul(ctx, a, b, out, p),
+    gather: (table, ids, out, n, dim) => gather(ctx, table, ids, out, n, dim),
+    scatterAdd: (dOut, ids, dTable, n, dim) => scatterAdd(ctx, dOut, ids, dTable, n, dim),
+    softmax: (x, out, rows, cols, log) => softmax(ctx, x, out, rows, cols, log),
+    softmaxBackward: (y, dy, dx, rows, cols, log) => softmaxBackward(ctx, y, dy, dx, rows, cols, log),
+    crossEntropy: (logits, targets, mask, loss, weight, n, v, ignoreIndex) =>
+      crossEntropy(ctx, logits, targets, mask, loss, weight, n, v, ignoreIndex),
+    crossEntropyBackward: (logits, targets, mask, scale, dLogits, n, v, ignoreIndex) =>
+      crossEntropyBackward(ctx, logits, targets, mask, scale, dLogits, n, v, ignoreIndex),
+    rmsNorm: (x, w, out, rstd, rows, cols, eps) => rmsNorm(ctx, x, w, out, rstd, rows, cols, eps),
+    rmsNormBackward: (x, w, rstd, dy, dx, dw, rows, cols) =>
+      rmsNormBackward(ctx, x, w, rstd, dy, dx, dw, rows, cols),
+    swiglu: (gate, up, out) => swiglu(ctx, gate, up, out),
+    swigluBackward: (gate, up, dy, dGate, dUp) => swigluBackward(ctx, gate, up, dy, dGate, dUp),
+    rope: (x, positions, invFreq, out, p) => rope(ctx, x, positions, invFreq, out, p),
+    attention: (q, k, v, out, lse, p) => attention(ctx, q, k, v, out, lse, p),
+    attentionBackward: (q, k, v, out, lse, dOut, dq, dk, dv, p) =>
+      attentionBackward(ctx, q, k, v, out, lse, dOut, dq, dk, dv, p),
+    cast: (x, out) => cast(ctx, x, out),
+    copy: (src, dst, shape) => copy(ctx, src, dst, shape),
+    adamw: (param, grad, m, v, p) => adamw(ctx, param, grad, m, v, p),
+  };
+  return backend;
 }

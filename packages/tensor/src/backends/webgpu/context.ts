@@ -1,0 +1,59 @@
+/// <reference types="@webgpu/types" />
+import { DTYPE_BYTES, type DType, type Storage } from '../../backend.js';
+import type { DeviceHealth } from './device.js';
+import { align, type Encoder } from './encoder.js';
+import type { BufferPool } from './pool.js';
+import type { Params } from './wgsl.js';
+
+/** A WebGPU storage: `size` elements of `dtype` in a pooled buffer (16-bit dtypes packed two per word). */
+export class GPUStorage implements Storage {
+  constructor(
+    readonly size: number,
+    readonly dtype: DType,
+    readonly buffer: GPUBuffer,
+  ) {}
+
+  /** Bytes the elements occupy, rounded up to whole 32-bit words. */
+  get bytes(): number {
+    return align(this.size * DTYPE_BYTES[this.dtype], 4);
+  }
+}
+
+/** What every kernel needs: where to record work and where scratch buffers come from. */
+export interface KernelContext {
+  device: GPUDevice;
+  encoder: Encoder;
+  pool: BufferPool;
+  health: DeviceHealth;
+}
+
+export function gpu(s: Storage): GPUStorage {
+  return s as GPUStorage;
+}
+
+/** Records one dispatch of `code` with `params` at binding 0 and `storages` at bindings 1..n. */
+export function launch(
+  ctx: KernelContext,
+  kernel: string,
+  code: string,
+  params: Params,
+  storages: Storage[],
+  workgroups: [number, number?, number?],
+): void {
+  const bindings = storages.map((s) => {
+    const g = gpu(s);
+    ctx.health.checkBinding(g.bytes, kernel);
+    return { buffer: g.buffer, bytes: g.bytes };
+  });
+  ctx.encoder.dispatch(code, params.toArray(), bindings, workgroups);
+}
+
+/** A scratch storage for one kernel; released right after recording (it is reused only after the submit). */
+export function scratch(ctx: KernelContext, size: number, dtype: DType): GPUStorage {
+  const bytes = align(Math.max(1, size) * DTYPE_BYTES[dtype], 4);
+  return new GPUStorage(size, dtype, ctx.pool.acquire(bytes));
+}
+
+export function releaseScratch(ctx: KernelContext, ...storages: GPUStorage[]): void {
+  for (const s of storages) ctx.pool.release(s.buffer);
+}

@@ -1,0 +1,19 @@
+import type { Storage } from '../../../backend.js';
+import { type KernelContext, launch } from '../context.js';
+import { ENTRY_1D, output, PARAMS_WGSL, Params, THREAD_INDEX_WGSL, threads } from '../wgsl.js';
+
+const CODE = `${PARAMS_WGSL}${THREAD_INDEX_WGSL}
+${output('out', 1, 'u32')}
+${ENTRY_1D} {
+  let i = thread_index(wg, nwg, lid);
+  if (i < pu(0u)) { out[i] = pu(1u); }
+}`;
+
+/** out[i] = value; the value's 32-bit pattern is written, so one kernel serves f32 and i32. */
+export function fill(ctx: KernelContext, out: Storage, value: number): void {
+  if (out.size === 0) return;
+  const p = new Params().u(out.size);
+  if (out.dtype === 'i32') p.u(value | 0);
+  else p.f(value);
+  launch(ctx, 'fill', CODE, p, [out], threads(out.size));
+}
