@@ -181,6 +181,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       encoder,
       tokenizer: tokenizerFile,
       resume: false,
+      exports: ['jsonl'],
     });
     log(
       `  pre-training: ${a.index.tokens} tokens in ${a.index.stages.map((s) => `${s.name}@${s.seqLen}`).join(' → ')}; mid-training: ${b.index.tokens} tokens`,
