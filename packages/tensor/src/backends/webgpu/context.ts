@@ -31,7 +31,18 @@ export function gpu(s: Storage): GPUStorage {
   return s as GPUStorage;
 }
 
-/** Records one dispatch of `code` with `params` at binding 0 and `storages` at bindings 1..n. */
+/** Binding numbers the kernel declares read_write. */
+function writableBindings(code: string): Set<number> {
+  const out = new Set<number>();
+  for (const m of code.matchAll(/@binding\((\d+)\) var<storage, read_write>/g)) out.add(Number(m[1]));
+  return out;
+}
+
+/**
+ * Records one dispatch of `code` with `params` at binding 0 and `storages` at bindings 1..n.
+ * WebGPU forbids binding one buffer as writable and as anything else in the same dispatch, so when a
+ * caller passes an output that is also an input (an in-place op), the input is read from a copy.
+ */
 export function launch(
   ctx: KernelContext,
   kernel: string,
@@ -40,12 +51,22 @@ export function launch(
   storages: Storage[],
   workgroups: [number, number?, number?],
 ): void {
-  const bindings = storages.map((s) => {
-    const g = gpu(s);
+  const writable = writableBindings(code);
+  const copies: GPUStorage[] = [];
+  const bindings = storages.map((s, i) => {
+    let g = gpu(s);
     ctx.health.checkBinding(g.bytes, kernel);
+    const aliased = storages.some((o, j) => j !== i && gpu(o).buffer === g.buffer && writable.has(j + 1));
+    if (aliased && !writable.has(i + 1)) {
+      const copy = scratch(ctx, g.size, g.dtype);
+      ctx.encoder.copy(g.buffer, 0, copy.buffer, 0, g.bytes);
+      copies.push(copy);
+      g = copy;
+    }
     return { buffer: g.buffer, bytes: g.bytes };
   });
   ctx.encoder.dispatch(code, params.toArray(), bindings, workgroups);
+  releaseScratch(ctx, ...copies);
 }
 
 /** A scratch storage for one kernel; released right after recording (it is reused only after the submit). */
