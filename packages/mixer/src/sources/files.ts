@@ -47,10 +47,10 @@ abstract class FileSource implements SourceReader {
   protected abstract readAt(file: string): Promise<SourceItem | null>;
   protected abstract closeFile(): void;
 
-  /** A malformed entry: throw under `fail`, otherwise report it and let the caller skip it. */
+  /** A malformed entry: throw under `fail`, otherwise report it (on the first pass only) and let the caller skip it. */
   protected problem(where: string, message: string): void {
     if (this.onError === 'fail') throw new MixerSourceError(message, where);
-    this.onProblem(this.name, `${where}: ${message}`);
+    if (this.pos.epoch === 0) this.onProblem(this.name, `${where}: ${message}`);
   }
 }
 
