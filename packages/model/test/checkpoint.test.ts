@@ -1,27 +1,20 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend, memoryStats, noGrad, tidy } from '@agentlm/tensor';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { memoryStats, noGrad, tidy } from '@agentlm/tensor';
+import { describe, expect, it } from 'vitest';
 import {
   CheckpointError,
-  encodeTensor,
   loadModel,
   presetConfig,
   readConfig,
   saveModel,
   weightSpecs,
-  writeSafetensors,
   YoutuModel,
 } from '../src/index.js';
-import { expectClose } from './helpers.js';
+import { cpu, expectClose } from './helpers.js';
 import { randomWeights } from './reference.js';
-
-type Backend = Awaited<ReturnType<typeof initBackend>>;
-let cpu: Backend;
-beforeAll(async () => {
-  cpu = await initBackend('cpu');
-});
+import { writeF32Weights } from './weights-io.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'agentlm-model-'));
 const golden = join(import.meta.dirname, 'fixtures', 'golden-tiny');
@@ -50,15 +43,7 @@ async function writeWith(
   const specs = edit(
     weightSpecs(await readConfig(golden)).map((s) => ({ name: s.name, shape: [...s.shape] })),
   );
-  await writeSafetensors(
-    join(dir, 'model.safetensors'),
-    specs.map((s) => ({
-      name: s.name,
-      dtype: 'F32' as const,
-      shape: s.shape,
-      bytes: () => encodeTensor(new Float32Array(s.shape.reduce((a, b) => a * b, 1)), 'F32'),
-    })),
-  );
+  await writeF32Weights(join(dir, 'model.safetensors'), specs);
 }
 
 describe('loadModel / saveModel', () => {
@@ -169,15 +154,8 @@ describe('loadModel / saveModel', () => {
     copyFileSync(join(golden, 'config.json'), join(dir, 'config.json'));
     const specs = weightSpecs(await readConfig(golden));
     const weights = randomWeights(specs, 1, 0.1);
-    await writeSafetensors(
-      join(dir, 'model.safetensors'),
-      specs.map((s) => ({
-        name: s.name,
-        dtype: 'F32' as const,
-        shape: s.shape,
-        bytes: () => encodeTensor(weights.get(s.name) as Float32Array, 'F32'),
-      })),
-    );
+    await writeF32Weights(join(dir, 'model.safetensors'), specs, weights);
+
     const before = memoryStats().liveTensors;
     let calls = 0;
     const err = await loadModel(dir, {

@@ -1,7 +1,10 @@
-import { type Backend, tensor } from '@agentlm/tensor';
+import { type Backend, initBackend, tensor } from '@agentlm/tensor';
 import { expect } from 'vitest';
 import { parseConfig, weightSpecs, type YoutuConfig, YoutuModel } from '../src/index.js';
 import { randomWeights } from './reference.js';
+
+/** The CPU backend every test file uses. */
+export const cpu = await initBackend('cpu');
 
 /** A tiny config for fast exact tests; `patch` takes HF config.json fields. */
 export function tinyConfig(patch: Record<string, unknown> = {}): YoutuConfig {

@@ -6,6 +6,8 @@ import { presetTable } from '../src/index.js';
 describe('README', () => {
   it('carries the preset table exactly as presetTable() computes it', () => {
     const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
-    expect(readme).toContain(presetTable());
+    // the formatter pads table cells, so compare with runs of spaces and dashes collapsed
+    const normalise = (text: string) => text.replace(/-{3,}/g, '---').replace(/ +/g, ' ');
+    expect(normalise(readme)).toContain(normalise(presetTable()));
   });
 });
