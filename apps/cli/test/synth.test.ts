@@ -79,6 +79,54 @@ describe('agentlm synth', () => {
     expect(report.domains.math.tokens.mean).toBeGreaterThan(0);
   });
 
+  it('drives a local model directory (untrained here: it runs, every episode is rejected)', () => {
+    const dir = tmp();
+    expect(runCli(['synth', '--domains', 'math', '--count', '3', '--out', join(dir, 'd')]).code).toBe(0);
+    const tok = join(dir, 'tok');
+    expect(
+      runCli([
+        'tokenizer',
+        'train',
+        '--corpus',
+        join(dir, 'd', 'trajectories-00000.jsonl'),
+        '--jsonl-field',
+        'task.prompt',
+        '--vocab-size',
+        '300',
+        '--out',
+        tok,
+      ]).code,
+    ).toBe(0);
+    const model = join(dir, 'model');
+    expect(runCli(['model', 'init', '--preset', 'nano', '--tokenizer', tok, '--out', model]).code).toBe(0);
+    const res = runCli([
+      'synth',
+      '--policy',
+      'local',
+      '--model',
+      model,
+      '--max-tokens',
+      '4',
+      '--domains',
+      'math',
+      '--difficulties',
+      '1',
+      '--count',
+      '1',
+      '--out',
+      join(dir, 'local'),
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/kept 0\/1/);
+    expect(res.stdout).toMatch(/this run: 4 episodes/);
+    expect(runCli(['synth', 'inspect', join(dir, 'local'), '--rejected', '--stats']).stdout.trim()).toMatch(
+      /^\d+ records, math \d+$/,
+    );
+    expect(runCli(['synth', '--policy', 'local', '--count', '1', '--out', dir]).stderr).toMatch(
+      /--model: expected a model directory/,
+    );
+  });
+
   it('writes msgpack shards', () => {
     const out = join(tmp(), 'mp');
     expect(

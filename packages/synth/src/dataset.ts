@@ -128,7 +128,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<SynthRepor
     const quota = wanted[c] ?? 0;
     let have = kept.filter((t) => t.domain === domain && t.task.difficulty === difficulty).length;
     // Episodes run per cell are capped; duplicates are cheap to skip, so generation goes further.
-    const maxRuns = quota * (options.attemptsPerRecord ?? 4) + 8;
+    const maxRuns = Math.max(quota * (options.attemptsPerRecord ?? 4), 4);
     const maxIndex = quota * 50 + 100;
     let index = 0;
     let runs = 0;

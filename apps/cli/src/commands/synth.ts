@@ -1,8 +1,10 @@
 import {
+  type ChatModel,
   DIFFICULTIES,
   type Difficulty,
   DOMAINS,
   type Domain,
+  LocalModelPolicy,
   OpenAITeacher,
   type Policy,
   readTrajectories,
@@ -12,7 +14,7 @@ import {
   synthesize,
   type Trajectory,
 } from '@agentlm/synth';
-import { Tokenizer } from '@agentlm/tokenizer';
+import { renderChat, Tokenizer } from '@agentlm/tokenizer';
 import type { Command } from 'commander';
 
 interface SynthOptions {
@@ -35,6 +37,8 @@ interface SynthOptions {
   price?: string;
   temperature?: string;
   tokenizer?: string;
+  model?: string;
+  maxTokens: string;
 }
 
 function integer(option: string, value: string, min: number): number {
@@ -57,7 +61,7 @@ function list<T extends string | number>(
   return items;
 }
 
-function makePolicy(o: SynthOptions, seed: number): Policy {
+async function makePolicy(o: SynthOptions, seed: number): Promise<Policy> {
   if (o.policy === 'scripted') {
     const mistakeRate = Number(o.mistakeRate);
     if (!(mistakeRate >= 0 && mistakeRate <= 1))
@@ -83,15 +87,43 @@ function makePolicy(o: SynthOptions, seed: number): Policy {
     });
   }
   if (o.policy === 'local') {
-    // A local model is driven through the library (LocalModelPolicy + a ChatModel); from the command
-    // line, serve it with the OpenAI-compatible inference server and use --policy openai.
-    throw new SynthOptionError(
-      '--policy',
-      o.policy,
-      'scripted or openai on the command line (for a local model, serve it with the OpenAI-compatible inference server and pass --policy openai --teacher-url http://127.0.0.1:PORT/v1, or use LocalModelPolicy from @agentlm/synth)',
-    );
+    if (!o.model)
+      throw new SynthOptionError(
+        '--model',
+        o.model,
+        'a model directory (config.json, safetensors, tokenizer.json) with --policy local',
+      );
+    return new LocalModelPolicy(await localChatModel(o.model), {
+      modelName: o.model,
+      maxTokens: integer('--max-tokens', o.maxTokens, 1),
+      ...(o.temperature ? { temperature: Number(o.temperature) } : {}),
+    });
   }
   throw new SynthOptionError('--policy', o.policy, 'scripted, openai or local');
+}
+
+/** A model directory loaded with @agentlm/inference, prompted through the tokenizer's chat template. */
+async function localChatModel(dir: string): Promise<ChatModel> {
+  const { loadEngine } = await import('@agentlm/inference');
+  const { engine, tokenizer } = await loadEngine(dir, { backend: 'cpu' });
+  if (!tokenizer) throw new SynthOptionError('--model', dir, 'a model directory that holds tokenizer.json');
+  return {
+    async complete(messages, tools, options) {
+      const prompt = renderChat(messages, {
+        tools: tools as unknown as Record<string, unknown>[],
+        addGenerationPrompt: true,
+        template: tokenizer.chatTemplate,
+      });
+      const generation = engine.generate(prompt, {
+        maxNewTokens: options.maxTokens ?? 512,
+        ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+      });
+      for await (const _token of generation) {
+        // Drain the stream; the text is read from the result.
+      }
+      return (await generation.result).text;
+    },
+  };
 }
 
 function printReport(report: SynthReport, out: string): void {
@@ -110,11 +142,13 @@ function printReport(report: SynthReport, out: string): void {
   console.log(
     `  this run: ${report.run.attempted} episodes, ${report.run.duplicates} duplicate tasks skipped, ${report.run.errors} policy errors (retried on rerun)`,
   );
-  if (report.teacher) {
+  if (report.teacher && report.policy === 'openai') {
     const u = report.teacher.usage;
     console.log(
       `  teacher ${report.teacher.model}: ${u.requests} requests, ${u.promptTokens}+${u.completionTokens} tokens, ${u.retries} retries, $${u.costUsd.toFixed(4)}`,
     );
+  } else if (report.teacher) {
+    console.log(`  model ${report.teacher.model}`);
   }
 }
 
@@ -136,7 +170,7 @@ async function runSynth(o: SynthOptions): Promise<void> {
       DIFFICULTIES,
       (s) => Number(s) as Difficulty,
     ),
-    policy: makePolicy(o, seed),
+    policy: await makePolicy(o, seed),
     format: o.format,
     shardSize: integer('--shard-size', o.shardSize, 1),
     concurrency: integer('--concurrency', o.concurrency, 1),
@@ -200,7 +234,7 @@ export function registerSynth(program: Command): void {
     .option('--domains <list>', `comma-separated domains (${DOMAINS.join(',')})`, DOMAINS.join(','))
     .option('--difficulties <list>', 'comma-separated difficulties (1,2,3)', '1,2,3')
     .option('--count <n>', 'verified trajectories wanted, balanced over domains × difficulties')
-    .option('--policy <name>', 'scripted | openai | local', 'scripted')
+    .option('--policy <name>', 'scripted | openai | local (--model DIR)', 'scripted')
     .option('--out <dir>', 'output directory (resumed when it already holds shards)')
     .option('--seed <n>', 'seed of tasks and policy', '0')
     .option('--format <fmt>', 'jsonl | msgpack', 'jsonl')
@@ -221,7 +255,9 @@ export function registerSynth(program: Command): void {
       '--price <prompt,completion>',
       'openai: US$ per million prompt,completion tokens for the cost estimate',
     )
-    .option('--temperature <t>', 'openai: sampling temperature')
+    .option('--temperature <t>', 'openai, local: sampling temperature')
+    .option('--model <dir>', 'local: model directory run on the CPU with @agentlm/inference')
+    .option('--max-tokens <n>', 'local: most tokens per assistant turn', '512')
     .option(
       '--tokenizer <path>',
       'tokenizer.json (or its directory) for exact token lengths in the report (default: an estimate)',
