@@ -21,14 +21,15 @@ const OPERATORS = '+\\-*/=<>!&|^~%';
 
 /**
  * The STEM split 2: Youtu's pattern plus units that STEM text repeats: LaTeX commands (`\frac`,
- * `\alpha`), runs of ASCII operators, single Unicode math symbols (`∑`, `≤`, `→`) and the
- * indentation run that starts a line of code. Digits stay single.
+ * `\alpha`), runs of ASCII operators, single Unicode math symbols (`∑`, `≤`, `→`), and line breaks
+ * together with the indentation of the next line (`\n        `), so a code line's indentation is one
+ * unit. Digits stay single.
  */
 export const STEM_PATTERN =
   ` ?\\\\[A-Za-z]+|[^\\r\\n\\p{L}\\p{N}\\\\${OPERATORS}]?${LETTERS_UPPER}*${LETTERS_LOWER}+${CONTRACTIONS}` +
   `|[^\\r\\n\\p{L}\\p{N}\\\\${OPERATORS}]?${LETTERS_UPPER}+${LETTERS_LOWER}*${CONTRACTIONS}` +
-  `|\\p{N}| ?[${OPERATORS}]+|\\p{Sm}| ?[^\\s\\p{L}\\p{N}\\p{Sm}\\\\${OPERATORS}]+[\\r\\n]*` +
-  '|\\s*[\\r\\n]+|(?<=[\\r\\n])[ \\t]+|\\s+(?!\\S)|\\s+';
+  `|\\p{N}| ?[${OPERATORS}]+|\\p{Sm}| ?[^\\s\\p{L}\\p{N}\\p{Sm}\\\\${OPERATORS}]+` +
+  '|\\s*[\\r\\n]+[ \\t]*|\\s+(?!\\S)|\\s+';
 
 /** Llama-3's pattern (numbers in runs of up to three digits). */
 export const LLAMA3_PATTERN =

@@ -43,7 +43,8 @@ describe('trainTokenizer', () => {
     const single = (s: string) => expect(tok.encode(s), s).toHaveLength(1);
     single('\\frac');
     single(' \\alpha');
-    single('    ');
+    single('\n    ');
+    single('\n        ');
     single(' **');
     single(' >=');
     expect(tok.encode('1234')).toHaveLength(4);
