@@ -85,6 +85,13 @@ export function backward(root: Tensor): void {
     );
   }
   const order = topoOrder(root);
+  const consumed = order.find((t) => t._graphReleased);
+  if (consumed) {
+    throw new TensorError(
+      `backward(): ${consumed} belongs to a graph an earlier backward() already consumed; run the forward again`,
+      'GRAPH_RELEASED',
+    );
+  }
   const grads = new Map<Tensor, Tensor>();
   noGrad(() => {
     grads.set(root, ones(root.shape, { backend: root.backend }));
@@ -140,6 +147,7 @@ function releaseGraph(t: Tensor): void {
   const node = t._node;
   if (!node) return;
   t._node = null;
+  t._graphReleased = true;
   for (const s of node.saved) s.dispose();
   if (t._transient) t.dispose();
 }

@@ -35,6 +35,8 @@ export class Tensor {
   _ref: StorageRef | null;
   /** @internal an op-internal intermediate: disposed when its graph node is released. */
   _transient = false;
+  /** @internal set once backward() has consumed the graph that produced this tensor. */
+  _graphReleased = false;
 
   /** @internal use the creation functions (tensor, zeros, …) instead. */
   constructor(backend: Backend, shape: readonly number[], dtype: DType, ref: StorageRef) {

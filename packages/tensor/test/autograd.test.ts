@@ -35,6 +35,16 @@ describe('autograd', () => {
     expect(() => y.backward()).toThrow(TensorError);
   });
 
+  it('a graph can be used by one backward only', () => {
+    const x = tensor([1, 2], [2], { requiresGrad: true });
+    const loss = sum(x.mul(x));
+    loss.backward();
+    expect(() => loss.backward()).toThrow(/already consumed/);
+    const y = x.mul(3);
+    sum(y).backward();
+    expect(() => sum(y.mul(2)).backward()).toThrow(/already consumed/);
+  });
+
   it('backward needs a one-element tensor', () => {
     const x = tensor([1, 2], [2], { requiresGrad: true });
     expect(() => x.mul(2).backward()).toThrow(/one-element/);
