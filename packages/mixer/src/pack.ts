@@ -15,6 +15,8 @@ export class PackBuffer {
   private mask: Uint8Array;
   private sources: Uint16Array;
   private starts: number[];
+  /** The pending tokens are [head, head + length) of the arrays; taking only moves `head`. */
+  private head = 0;
   length: number;
 
   constructor(
@@ -45,8 +47,8 @@ export class PackBuffer {
   ): void {
     const n = ids.length + (endsWithEos ? 0 : 1);
     this.reserve(n);
-    const at = this.length;
-    this.starts.push(at);
+    this.starts.push(this.length);
+    const at = this.head + this.length;
     this.tokens.set(ids, at);
     if (lossMask) this.mask.set(lossMask, at);
     else this.mask.fill(1, at, at + ids.length);
@@ -60,42 +62,47 @@ export class PackBuffer {
 
   /** Removes and returns the first `n` tokens with their mask, source ids and document starts. */
   take(n: number): { tokens: Int32Array; lossMask: Uint8Array; sources: Uint16Array; docStarts: Int32Array } {
+    const [from, to] = [this.head, this.head + n];
+    let k = 0;
+    while (k < this.starts.length && this.starts[k] < n) k++;
     const out = {
-      tokens: this.tokens.slice(0, n),
-      lossMask: this.mask.slice(0, n),
-      sources: this.sources.slice(0, n),
-      docStarts: Int32Array.from(this.starts.filter((s) => s < n)),
+      tokens: this.tokens.slice(from, to),
+      lossMask: this.mask.slice(from, to),
+      sources: this.sources.slice(from, to),
+      docStarts: Int32Array.from(this.starts.slice(0, k)),
     };
-    this.tokens.copyWithin(0, n, this.length);
-    this.mask.copyWithin(0, n, this.length);
-    this.sources.copyWithin(0, n, this.length);
-    this.starts = this.starts.filter((s) => s >= n).map((s) => s - n);
+    this.starts = this.starts.slice(k);
+    for (let i = 0; i < this.starts.length; i++) this.starts[i] -= n;
+    this.head += n;
     this.length -= n;
     return out;
   }
 
   /** The pending tokens as little-endian bytes (msgpack `bin`), so any machine restores them alike. */
   state(): PackBufferState {
+    const end = this.head + this.length;
     const bytes = (a: Int32Array | Uint16Array) =>
-      new Uint8Array(a.buffer.slice(0, this.length * a.BYTES_PER_ELEMENT));
+      new Uint8Array(a.buffer.slice(this.head * a.BYTES_PER_ELEMENT, end * a.BYTES_PER_ELEMENT));
     return {
       tokens: bytes(this.tokens),
-      lossMask: this.mask.slice(0, this.length),
+      lossMask: this.mask.slice(this.head, end),
       sources: bytes(this.sources),
       docStarts: [...this.starts],
     };
   }
 
+  /** Makes room for `n` more tokens: first by moving the pending tokens to the front, then by doubling. */
   private reserve(n: number): void {
-    if (this.length + n <= this.tokens.length) return;
-    const cap = Math.max(this.tokens.length * 2, this.length + n);
-    const grow = <T extends Int32Array | Uint8Array | Uint16Array>(a: T, make: (n: number) => T) => {
-      const b = make(cap);
-      b.set(a.subarray(0, this.length));
+    if (this.head + this.length + n <= this.tokens.length) return;
+    const cap = Math.max(this.tokens.length, 2 * (this.length + n));
+    const move = <T extends Int32Array | Uint8Array | Uint16Array>(a: T, make: (k: number) => T): T => {
+      const b = cap === a.length ? a : make(cap);
+      b.set(a.subarray(this.head, this.head + this.length));
       return b;
     };
-    this.tokens = grow(this.tokens, (k) => new Int32Array(k));
-    this.mask = grow(this.mask, (k) => new Uint8Array(k));
-    this.sources = grow(this.sources, (k) => new Uint16Array(k));
+    this.tokens = move(this.tokens, (k) => new Int32Array(k));
+    this.mask = move(this.mask, (k) => new Uint8Array(k));
+    this.sources = move(this.sources, (k) => new Uint16Array(k));
+    this.head = 0;
   }
 }
