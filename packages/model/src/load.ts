@@ -76,10 +76,12 @@ export function checkCheckpoint(config: YoutuConfig, ckpt: Checkpoint): WeightSp
   return specs;
 }
 
-/** The largest single buffer a backend can hold, when it says (WebGPU adapters do). */
+type BufferLimits = { maxStorageBufferBindingSize?: number; maxBufferSize?: number };
+
+/** The largest single buffer a backend can hold, when it says (a WebGPU backend's device does). */
 function maxBufferBytes(backend: Backend): number {
-  const limits = (backend as { limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number } })
-    .limits;
+  const b = backend as { device?: { limits?: BufferLimits }; limits?: BufferLimits };
+  const limits = b.device?.limits ?? b.limits;
   return Math.min(
     limits?.maxStorageBufferBindingSize ?? Number.POSITIVE_INFINITY,
     limits?.maxBufferSize ?? Number.POSITIVE_INFINITY,

@@ -149,6 +149,19 @@ describe('loadModel / saveModel', () => {
     },
   );
 
+  it('refuses, before uploading anything, a tensor larger than the device can bind', async () => {
+    const small = Object.create(cpu, {
+      device: { value: { limits: { maxStorageBufferBindingSize: 4096, maxBufferSize: 1 << 30 } } },
+    });
+    const before = memoryStats().liveTensors;
+    const err = await loadModel(golden, { backend: small }).catch((e: unknown) => e);
+    expect((err as CheckpointError).code).toBe('DEVICE_LIMIT');
+    expect((err as Error).message).toMatch(
+      /\[model\.embed_tokens\.weight\]: needs a 8192-byte buffer, over the device limit of 4096 bytes/,
+    );
+    expect(memoryStats().liveTensors).toBe(before);
+  });
+
   it('frees already-uploaded tensors when a later tensor fails to read', async () => {
     const dir = tmp();
     copyFileSync(join(golden, 'config.json'), join(dir, 'config.json'));
