@@ -160,7 +160,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           {
             name: 'agentic',
             tokens: sizes.midtrainTokens,
-            seqLen: sizes.seqLen * 2,
+            seqLen: sizes.midtrainSeqLen,
             lr: 'decay',
             weights: { commonsense: 0.1, stem: 0.15, code: 0.15, trajectories: 0.6 },
           },
@@ -219,10 +219,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     lossMask: 'all' | 'assistant',
   ) => {
     const dataset = MixDataset.open(dir);
-    const steps = Math.max(1, Math.ceil(dataset.length / (sizes.rows * sizes.microBatches)));
-    return trainLoop({
+    // the same tokens per micro-batch at every sequence length of the first stage
+    const firstSeqLen = dataset.index.stages[0]?.seqLen ?? sizes.seqLen;
+    const rows = Math.max(1, Math.round((sizes.rows * sizes.seqLen) / firstSeqLen));
+    const steps = Math.max(1, Math.ceil(dataset.length / (rows * sizes.microBatches)));
+    const result = await trainLoop({
       model,
-      source: (start) => mixBatchSource(dataset, sizes.rows, start),
+      source: (start) => mixBatchSource(dataset, rows, start),
       steps,
       microBatches: sizes.microBatches,
       schedule: schedule(steps),
@@ -238,6 +241,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       logEvery: Math.max(1, Math.ceil(steps / 8)),
       progress: true,
     });
+    if (result.stoppedBySignal) {
+      throw new TrainerError(
+        `demo ${name} stopped by a signal at step ${result.steps}; its checkpoint is in ${result.checkpoint ?? join(out, name)}`,
+        'INTERRUPTED',
+      );
+    }
+    return result;
   };
 
   const pre = await stage('pre-train (3-stage curriculum)', () =>
@@ -274,7 +284,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           phases: [
             {
               steps,
-              peakLr: sizes.peakLr * 0.5,
+              peakLr: sizes.peakLr * 0.75,
               warmupSteps,
               decaySteps: steps - warmupSteps,
               minLrRatio: 0.05,

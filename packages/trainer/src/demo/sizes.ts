@@ -8,9 +8,11 @@ export interface DemoSizes {
   trajectories: number;
   /** Held-out agent tasks per domain. */
   heldOutTasks: number;
-  /** Sequence length of the main pre-training stages (the long-context stage doubles it; mid-training too). */
+  /** Sequence length of the main pre-training stages (the long-context stage doubles it). */
   seqLen: number;
-  /** Sequences per micro-batch and micro-batches per optimizer step. */
+  /** Sequence length of mid-training: long enough for a tool task's prompt (tool specs) and its answer. */
+  midtrainSeqLen: number;
+  /** Sequences of `seqLen` per micro-batch (fewer, longer ones at longer lengths) and micro-batches per step. */
   rows: number;
   microBatches: number;
   pretrainTokens: number;
@@ -29,13 +31,14 @@ export const DEMO_SIZES: Record<'default' | 'quick', DemoSizes> = {
     trajectories: 320,
     heldOutTasks: 6,
     seqLen: 128,
+    midtrainSeqLen: 512,
     rows: 4,
     microBatches: 2,
-    pretrainTokens: 60_000,
-    midtrainTokens: 100_000,
+    pretrainTokens: 40_000,
+    midtrainTokens: 40_000,
     peakLr: 4e-3,
     evalRows: 4,
-    maxNewTokens: 128,
+    maxNewTokens: 160,
   },
   quick: {
     vocab: 400,
@@ -43,6 +46,7 @@ export const DEMO_SIZES: Record<'default' | 'quick', DemoSizes> = {
     trajectories: 16,
     heldOutTasks: 1,
     seqLen: 64,
+    midtrainSeqLen: 128,
     rows: 2,
     microBatches: 2,
     pretrainTokens: 1_500,
