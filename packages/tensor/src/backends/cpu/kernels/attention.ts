@@ -1,12 +1,11 @@
 import type { AttentionParams, Storage } from '../../../backend.js';
 import { floats } from '../storage.js';
+import { attentionBackwardGemm, attentionGemm, lastKey } from './attention-gemm.js';
 
-/** Last key index query row i may see (inclusive). */
-function lastKey(p: AttentionParams, i: number): number {
-  return p.causal ? Math.min(p.tk - 1, p.queryOffset + i) : p.tk - 1;
-}
-
-/** Two-pass exact softmax attention per query row (the CPU has no shared-memory tiles to stream through). */
+/**
+ * Two-pass exact softmax attention per query row: the f64 reference, and the fallback where the
+ * WebAssembly GEMM path (attention-gemm.ts) does not apply.
+ */
 export function attention(
   q: Storage,
   k: Storage,
@@ -15,6 +14,7 @@ export function attention(
   lse: Storage,
   p: AttentionParams,
 ) {
+  if (attentionGemm(q, k, v, out, lse, p)) return;
   const Q = floats(q);
   const K = floats(k);
   const V = floats(v);
@@ -73,6 +73,7 @@ export function attentionBackward(
   dv: Storage,
   p: AttentionParams,
 ): void {
+  if (attentionBackwardGemm(q, k, v, out, lse, dOut, dq, dk, dv, p)) return;
   const Q = floats(q);
   const K = floats(k);
   const V = floats(v);
