@@ -1,0 +1,205 @@
+/**
+ * `pnpm bench inference`: prefill and decode throughput of @agentlm/inference (latent KV cache, expanded
+ * prefill, absorbed decode) on each available backend, decode as a fraction of the memory-bandwidth bound
+ * (weight bytes read per token ÷ the backend's measured copy bandwidth), and latent cache bytes per token
+ * against the equivalent MHA cache.
+ *
+ * The "peer" of a decode case is the bandwidth bound itself (ratio = fraction of the bound reached); the peer
+ * of a cache case is the MHA cache (ratio = how many times smaller the latent cache is). No JS runtime that
+ * loads our architecture from files in the same process was available offline (transformers.js and
+ * onnxruntime need exported model files), so prefill cases carry no peer.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fromModel, latentBytesPerToken, mhaBytesPerToken } from '@agentlm/inference';
+import { modelStats, presetConfig, type YoutuConfig, YoutuModel } from '@agentlm/model';
+import { type Backend, BackendError, initBackend, zeros } from '@agentlm/tensor';
+import type { BenchCase } from '../result.js';
+
+interface Shape {
+  label: string;
+  config: YoutuConfig;
+  prefill: number;
+  decode: number;
+}
+
+// Weights are f32: @agentlm/model does not run bf16/f16 weights yet (rmsNorm rejects a bf16 norm weight).
+// The latent cache is measured in f32 and bf16 storage.
+const SHAPES: Shape[] = [
+  { label: 'micro', config: presetConfig('micro'), prefill: 128, decode: 32 },
+  { label: 'small', config: presetConfig('small'), prefill: 64, decode: 8 },
+  // The real 2B widths and vocabulary with 2 of its 32 layers: a whole random 2B takes longer to initialise
+  // in JS than this benchmark may run; the embedding/head, the largest GEMV, is complete.
+  {
+    label: 'youtu-2b (2 of 32 layers)',
+    config: presetConfig('youtu-2b', { num_hidden_layers: 2 }),
+    prefill: 16,
+    decode: 3,
+  },
+];
+
+/** Bytes per second of the backend's own contiguous copy kernel (bytes read + written), best of 3. */
+async function copyBandwidth(backend: Backend): Promise<number> {
+  const n = 16 * 1024 * 1024; // 64 MiB of f32: within every WebGPU binding limit
+  const src = zeros([n], { backend });
+  const dst = zeros([n], { backend });
+  const copy = () =>
+    backend.copy(
+      { storage: src.storage, offset: 0, strides: [1] },
+      { storage: dst.storage, offset: 0, strides: [1] },
+      [n],
+    );
+  copy();
+  await backend.sync();
+  let best = 0;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    copy();
+    await backend.sync();
+    best = Math.max(best, (2 * n * 4) / ((performance.now() - t0) / 1000));
+  }
+  src.dispose();
+  dst.dispose();
+  return best;
+}
+
+/** Weight bytes one decoded token reads: every matrix once (the tied head reads the whole embedding). */
+function weightBytesPerToken(c: YoutuConfig): number {
+  return modelStats(c).parameters * 4;
+}
+
+async function measure(
+  backend: Backend,
+  s: Shape,
+  cacheDtype: 'f32' | 'bf16',
+  bandwidth: number,
+  log: (l: string) => void,
+): Promise<BenchCase[]> {
+  const youtu = YoutuModel.init(s.config, { seed: 1, backend, requiresGrad: false });
+  const { model } = fromModel(youtu, null, { dtype: cacheDtype });
+  const prompt = Array.from({ length: s.prefill }, (_, i) => (i * 131 + 7) % s.config.vocabSize);
+  const seq = model.newSequence();
+  await seq.append(prompt.slice(0, 8)); // warm-up: kernels compiled, buffers pooled
+  seq.truncate(0);
+  let t0 = performance.now();
+  await seq.append(prompt);
+  const prefillRate = s.prefill / ((performance.now() - t0) / 1000);
+  await seq.append([1]); // warm-up of the decode path
+  t0 = performance.now();
+  for (let i = 0; i < s.decode; i++) await seq.append([(i * 17 + 3) % s.config.vocabSize]);
+  const decodeRate = s.decode / ((performance.now() - t0) / 1000);
+  seq.dispose();
+  youtu.dispose();
+  const bound = bandwidth / weightBytesPerToken(s.config);
+  const name = `${backend.name} ${s.label} f32 weights, ${cacheDtype} cache`;
+  log(
+    `${name}: prefill ${prefillRate.toFixed(1)} tok/s, decode ${decodeRate.toFixed(2)} tok/s (bound ${bound.toFixed(2)})`,
+  );
+  return [
+    {
+      case: `${name} prefill ${s.prefill}`,
+      metric: 'prefill',
+      unit: 'tok/s',
+      better: 'higher',
+      ours: prefillRate,
+      peer: null,
+      peer_name: null,
+    },
+    {
+      case: `${name} decode`,
+      metric: 'decode',
+      unit: 'tok/s',
+      better: 'higher',
+      ours: decodeRate,
+      peer: bound,
+      peer_name: 'bandwidth bound (copy)',
+    },
+  ];
+}
+
+function cacheCases(): BenchCase[] {
+  return (['youtu-2b', 'small', 'micro'] as const).map((preset) => {
+    const c = presetConfig(preset);
+    return {
+      case: `${preset} KV cache bf16`,
+      metric: 'cache',
+      unit: 'bytes/token',
+      better: 'lower' as const,
+      ours: latentBytesPerToken(c, 'bf16'),
+      peer: mhaBytesPerToken(c, 'bf16'),
+      peer_name: 'MHA cache (2·h·v_head_dim)',
+    };
+  });
+}
+
+/** Measures every shape on one backend (each shape with an f32 and a bf16 cache; the 2B shape bf16 only). */
+export async function measureBackend(
+  name: 'cpu' | 'webgpu',
+  log: (line: string) => void,
+): Promise<{ cases: BenchCase[]; gbps: number } | null> {
+  let backend: Backend;
+  try {
+    backend = await initBackend(name);
+  } catch (err) {
+    if (!(err instanceof BackendError)) throw err;
+    log(`${name}: unavailable (${err.message})`);
+    return null;
+  }
+  const bandwidth = await copyBandwidth(backend);
+  log(`${name}: copy bandwidth ${(bandwidth / 1e9).toFixed(2)} GB/s`);
+  const cases: BenchCase[] = [];
+  const shapes = name === 'cpu' ? SHAPES : SHAPES.slice(0, 1);
+  for (const s of shapes) {
+    for (const cacheDtype of s.label.startsWith('youtu') ? (['bf16'] as const) : (['f32', 'bf16'] as const)) {
+      cases.push(...(await measure(backend, s, cacheDtype, bandwidth, log)));
+    }
+  }
+  return { cases, gbps: bandwidth / 1e9 };
+}
+
+/**
+ * WebGPU runs in a child process: a backend fault (the WebGPU kernels are still being written) must not take
+ * the CPU figures down with it.
+ */
+function measureInChild(
+  name: 'webgpu',
+  log: (line: string) => void,
+): { cases: BenchCase[]; gbps: number } | null {
+  const here = fileURLToPath(import.meta.url);
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(here).href)});
+const r = await m.measureBackend(${JSON.stringify(name)}, (l) => console.error(l));
+console.log('RESULT ' + JSON.stringify(r));
+process.exit(0);`;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  for (const line of child.stderr.split('\n')) if (line.trim() && !line.startsWith('Warning:')) log(line);
+  const result = /^RESULT (.*)$/m.exec(child.stdout);
+  if (child.status !== 0 || result === null) {
+    log(
+      `${name}: the measurement process failed (exit ${child.status}, signal ${child.signal}); no ${name} figures`,
+    );
+    return null;
+  }
+  return JSON.parse(result[1] as string);
+}
+
+export async function run(
+  log: (line: string) => void,
+): Promise<{ cases: BenchCase[]; machine?: Record<string, unknown> }> {
+  const cases = cacheCases();
+  const machine: Record<string, unknown> = {};
+  const cpu = await measureBackend('cpu', log);
+  const webgpu = measureInChild('webgpu', log);
+  for (const [name, r] of [
+    ['cpu', cpu],
+    ['webgpu', webgpu],
+  ] as const) {
+    if (r === null) continue;
+    machine[`${name}_copy_gbps`] = Number(r.gbps.toFixed(2));
+    cases.push(...r.cases);
+  }
+  return { cases, machine };
+}
