@@ -17,6 +17,8 @@ export interface FilterCounts {
   exactDuplicate: number;
   nearDuplicate: number;
   quality: number;
+  /** Chats marked `verdict.passed: false`. */
+  unverified: number;
 }
 
 export type FilterReason = Exclude<keyof FilterCounts, 'seen' | 'kept'>;
@@ -30,6 +32,7 @@ export const emptyCounts = (): FilterCounts => ({
   exactDuplicate: 0,
   nearDuplicate: 0,
   quality: 0,
+  unverified: 0,
 });
 
 /** The dedup indexes as plain arrays (key → owner) for the mixer state. */

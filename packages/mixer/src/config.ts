@@ -38,6 +38,8 @@ export const sourceSchema = z.discriminatedUnion('type', [
       /** `text`: read `field`; `chat`: read a `messages` array (and `tools`), render with the chat template. */
       format: z.enum(['text', 'chat']).default('text'),
       field: z.string().min(1).default('text'),
+      /** Chats whose `verdict.passed` is false (synth's failed trajectories) are skipped unless this is set. */
+      keepUnverified: z.boolean().default(false),
     })
     .strict(),
   z

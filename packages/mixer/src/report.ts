@@ -96,12 +96,12 @@ export function reportMarkdown(r: MixReport): string {
   lines.push(
     '## Filters',
     '',
-    '| source | seen | kept | too short | too long | repetitive | exact dup | near dup | quality | malformed |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| source | seen | kept | too short | too long | repetitive | exact dup | near dup | quality | unverified | malformed |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const f of r.filters)
     lines.push(
-      `| ${f.source} | ${f.seen} | ${f.kept} | ${f.tooShort} | ${f.tooLong} | ${f.repetitive} | ${f.exactDuplicate} | ${f.nearDuplicate} | ${f.quality} | ${f.malformed} |`,
+      `| ${f.source} | ${f.seen} | ${f.kept} | ${f.tooShort} | ${f.tooLong} | ${f.repetitive} | ${f.exactDuplicate} | ${f.nearDuplicate} | ${f.quality} | ${f.unverified} | ${f.malformed} |`,
     );
   if (r.problems.length) lines.push('', '## Problems (first few)', '', ...r.problems.map((p) => `- ${p}`));
   if (r.events.length)

@@ -234,6 +234,10 @@ export class MixStream {
       }
       const filters = this.stats.filters[i];
       filters.seen++;
+      if (item.unverified) {
+        filters.unverified++;
+        continue;
+      }
       const text = this.cleansSource[i] ? documentText(item.doc) : null;
       if (text !== null) {
         const source = c.sources[i];

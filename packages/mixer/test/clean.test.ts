@@ -50,6 +50,7 @@ describe('cleaning', () => {
       exactDuplicate: 10,
       nearDuplicate: 10,
       quality: 1,
+      unverified: 0,
     });
   });
 

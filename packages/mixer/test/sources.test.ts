@@ -132,6 +132,38 @@ describe('sources', () => {
     ).rejects.toThrow(/bad\.parquet: source "pq": cannot read parquet/);
   });
 
+  it('skips chats whose verdict failed unless keepUnverified is set', async () => {
+    const dir = tempDir();
+    const traj = (answer: string, passed: boolean) =>
+      JSON.stringify({
+        id: answer,
+        messages: [
+          { role: 'user', content: 'Q?' },
+          { role: 'assistant', content: answer },
+        ],
+        verdict: { passed },
+      });
+    writeFileSync(
+      join(dir, 'traj.jsonl'),
+      [traj('good one', true), traj('bad one', false), traj('good two', true)].join('\n'),
+    );
+    const source = {
+      name: 't',
+      type: 'jsonl' as const,
+      format: 'chat' as const,
+      paths: [join(dir, 'traj.jsonl')],
+      onExhausted: 'stop' as const,
+    };
+    const strict = await documents({ sources: [source, filler], stages: stage('t') });
+    expect(strict.stream.stats.filters[0]).toMatchObject({ seen: 3, kept: 2, unverified: 1 });
+    expect(strict.texts.join('|')).not.toContain('bad one');
+    const lenient = await documents({
+      sources: [{ ...source, keepUnverified: true }, filler],
+      stages: stage('t'),
+    });
+    expect(lenient.stream.stats.filters[0]).toMatchObject({ seen: 3, kept: 3, unverified: 0 });
+  });
+
   it('masks the loss to exactly the assistant turns of a chat', async () => {
     const dir = tempDir();
     const chat = {

@@ -96,6 +96,7 @@ export class JsonlSource extends FileSource {
     files: string[],
     private readonly format: 'text' | 'chat',
     private readonly field: string,
+    private readonly keepUnverified: boolean,
     onError: 'skip' | 'fail',
     onProblem: ProblemHandler,
   ) {
@@ -111,8 +112,8 @@ export class JsonlSource extends FileSource {
       this.pos.offset = this.reader.offset;
       this.pos.line++;
       if (line.trim() === '') continue;
-      const doc = this.parse(line, where);
-      if (doc) return { doc, where };
+      const parsed = this.parse(line, where);
+      if (parsed) return { doc: parsed.doc, where, unverified: parsed.unverified && !this.keepUnverified };
     }
   }
 
@@ -121,7 +122,7 @@ export class JsonlSource extends FileSource {
     this.reader = null;
   }
 
-  private parse(line: string, where: string): MixDocument | null {
+  private parse(line: string, where: string): { doc: MixDocument; unverified: boolean } | null {
     let obj: unknown;
     try {
       obj = JSON.parse(line);
@@ -136,7 +137,7 @@ export class JsonlSource extends FileSource {
     const record = obj as Record<string, unknown>;
     if (this.format === 'text') {
       const text = record[this.field];
-      if (typeof text === 'string') return { text };
+      if (typeof text === 'string') return { doc: { text }, unverified: false };
       this.problem(where, `field "${this.field}" must be a string, got ${describe(text)}`);
       return null;
     }
@@ -152,7 +153,11 @@ export class JsonlSource extends FileSource {
       this.problem(where, 'field "messages" must be a non-empty array of {role, content} objects');
       return null;
     }
-    return { messages, tools: Array.isArray(record.tools) ? record.tools : undefined };
+    const verdict = record.verdict as { passed?: unknown } | undefined;
+    return {
+      doc: { messages, tools: Array.isArray(record.tools) ? record.tools : undefined },
+      unverified: verdict?.passed === false,
+    };
   }
 }
 

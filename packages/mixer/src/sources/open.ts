@@ -18,7 +18,15 @@ export function openSource(
     case 'text':
       return new TextSource(s.name, expandPaths(s.name, s.paths), s.split, onError, onProblem);
     case 'jsonl':
-      return new JsonlSource(s.name, expandPaths(s.name, s.paths), s.format, s.field, onError, onProblem);
+      return new JsonlSource(
+        s.name,
+        expandPaths(s.name, s.paths),
+        s.format,
+        s.field,
+        s.keepUnverified,
+        onError,
+        onProblem,
+      );
     case 'parquet':
       return new ParquetSource(s.name, expandPaths(s.name, s.paths), s.field, onError, onProblem);
     case 'shards':

@@ -19,6 +19,8 @@ export interface SourceItem {
   doc: MixDocument;
   /** `file:line` (or `generator#index`) for reports and error messages. */
   where: string;
+  /** A chat whose verdict failed, to be counted and skipped by the mixer. */
+  unverified?: boolean;
 }
 
 /** A resumable, deterministic reader of documents. `next()` resolves null when the source is exhausted. */
