@@ -46,6 +46,7 @@ import {
   transpose,
   where,
 } from '../../src/index.js';
+import { fillRandom } from '../../src/rng.js';
 
 /** How an input's values are generated (deterministically, from the case index). */
 export type InputKind = 'normal' | 'positive' | 'ids' | 'targets' | 'mask' | 'positions';
@@ -435,8 +436,40 @@ function attentionCases(): Case[] {
   return cases;
 }
 
+/** Seeded random dims in [1, max], biased toward awkward sizes (never a multiple of 4 unless 1..3 wraps). */
+function randomDims(seed: number, count: number, max: number): number[] {
+  const u = new Float64Array(count);
+  fillRandom(u, 'uniform', seed, 99, 0, 1);
+  return Array.from(u, (x) => {
+    const d = 1 + Math.floor(x * max);
+    return d % 4 === 0 ? d + 1 : d;
+  });
+}
+
+/** A few cases on seeded random shapes (the fixed lists above cover the named awkward sizes). */
+function randomShapeCases(): Case[] {
+  const cases: Case[] = [];
+  for (let i = 0; i < 4; i++) {
+    const [m, k, n, b] = randomDims(1000 + i, 4, 70);
+    cases.push({
+      name: `matmul random ${m}x${k}x${n}`,
+      inputs: [f([m, k]), f([n, k])],
+      run: ([x, y]) => matmul(x, y, { transposeB: true }),
+    });
+    const shape = [b % 5 || 1, m, 3];
+    cases.push({
+      name: `mul random broadcast [${shape}]·[${m},1]`,
+      inputs: [f(shape), f([m, 1])],
+      run: ([x, y]) => mul(x, y),
+    });
+    cases.push({ name: `softmax random [${n},${k}]`, inputs: [f([n, k])], run: ([x]) => softmax(x) });
+  }
+  return cases;
+}
+
 export function allCases(): Case[] {
   return [
+    ...randomShapeCases(),
     ...elementwiseCases(),
     ...reductionCases(),
     ...matmulCases(),
