@@ -140,6 +140,8 @@ export const curriculumSchema = z
   });
 
 export type SourceConfig = z.output<typeof sourceSchema>;
+/** A source as written in a config (defaults optional). */
+export type SourceInput = z.input<typeof sourceSchema>;
 export type StageConfig = z.output<typeof stageSchema>;
 export type CleaningConfig = z.output<typeof cleaningSchema>;
 /** A validated curriculum, defaults filled in. */

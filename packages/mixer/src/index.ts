@@ -10,6 +10,7 @@ export {
   parseCurriculum,
   resolvePaths,
   type SourceConfig,
+  type SourceInput,
   type StageConfig,
 } from './config.js';
 export { type BatchReaderState, MixDataset, type MixIndex, type PackedBatch } from './dataset.js';

@@ -1,4 +1,4 @@
-import { type Curriculum, parseCurriculum, type SourceConfig } from './config.js';
+import { type Curriculum, parseCurriculum, type SourceInput } from './config.js';
 
 export interface YoutuCurriculumOptions {
   /** Tokens in the whole run, split over the stages by `fractions`. */
@@ -14,7 +14,7 @@ export interface YoutuCurriculumOptions {
    */
   fractions?: [number, number, number, number];
   /** Trajectory sources for the agentic stage (e.g. synth's JSONL, `format: chat`); default the built-in `agent` generator. */
-  agentSources?: SourceConfig[];
+  agentSources?: SourceInput[];
 }
 
 /**
@@ -29,7 +29,7 @@ export function youtuCurriculum(options: YoutuCurriculumOptions): Curriculum {
   const long = options.longContext ?? [2, 4];
   const budget = (f: number) => Math.max(1, Math.round(options.totalTokens * f));
   const agents = options.agentSources ?? [
-    { name: 'agent', domain: 'agent', type: 'generator', generator: 'agent', onExhausted: 'cycle' },
+    { name: 'agent', domain: 'agent', type: 'generator', generator: 'agent' },
   ];
   const agentWeights = (total: number) =>
     Object.fromEntries(agents.map((a) => [a.name, total / agents.length]));

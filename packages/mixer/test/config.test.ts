@@ -7,6 +7,8 @@ import {
   MixerSourceError,
   MixStream,
   parseCurriculum,
+  planMix,
+  youtuCurriculum,
 } from '../src/index.js';
 import { encoder, tempDir } from './helpers.js';
 
@@ -106,5 +108,34 @@ describe('curriculum config', () => {
       stages: [{ name: 's', tokens: 8, seqLen: 4, weights: { g: 1 } }],
     });
     expect(() => new MixStream(c, encoder)).toThrow(/unknown generator "poetry"/);
+  });
+});
+
+describe('youtuCurriculum', () => {
+  it('has the report shape and splits the agentic 60% over the given trajectory sources', () => {
+    const c = youtuCurriculum({
+      totalTokens: 1_000_000,
+      seqLen: 256,
+      agentSources: [
+        { name: 'math', domain: 'agent', type: 'jsonl', format: 'chat', paths: ['math.jsonl'] },
+        { name: 'code-traj', domain: 'agent', type: 'jsonl', format: 'chat', paths: ['code.jsonl'] },
+      ],
+    });
+    expect(c.stages.map((s) => [s.name, s.seqLen, s.lr])).toEqual([
+      ['commonsense', 256, 'warmup'],
+      ['stem', 256, 'stable'],
+      ['long-512', 512, 'decay'],
+      ['long-1024', 1024, 'decay'],
+      ['agentic', 1024, 'decay'],
+    ]);
+    const plan = planMix(c);
+    const share = (stage: number, names: string[]) =>
+      plan.stages[stage].sources.filter((s) => names.includes(s.name)).reduce((a, s) => a + s.startShare, 0);
+    expect(share(0, ['commonsense'])).toBeCloseTo(0.75);
+    expect(share(1, ['stem', 'code'])).toBeCloseTo(0.6);
+    expect(share(4, ['math', 'code-traj'])).toBeCloseTo(0.6);
+    expect(share(4, ['math'])).toBeCloseTo(0.3);
+    expect(plan.totalTokens).toBeGreaterThanOrEqual(1_000_000);
+    expect(plan.totalTokens).toBeLessThan(1_000_000 + 5 * 1024);
   });
 });
