@@ -49,6 +49,7 @@ export {
   type TrainResult,
   trainLoop,
 } from './loop.js';
+export { checkTrainingMemory, estimateTrainingMemory, type MemoryEstimate } from './memory.js';
 export { type MetricRecord, MetricsWriter, readMetrics } from './metrics.js';
 export { decayFlags, loadOptimizer, OPTIMIZER_FILE, saveOptimizer } from './optimizer.js';
 export { type PlotOptions, type PlotSeries, svgLinePlot } from './plot.js';

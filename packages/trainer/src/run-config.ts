@@ -17,6 +17,7 @@ import { mixBatchSource, stageHintsFromMix } from './data.js';
 import { TrainConfigError } from './errors.js';
 import { heldOutLoss } from './eval.js';
 import { type TrainResult, trainLoop } from './loop.js';
+import { checkTrainingMemory } from './memory.js';
 import { type LrSchedule, wsdFromStageHints } from './schedule.js';
 
 export interface TrainFromConfigOptions {
@@ -90,6 +91,11 @@ export async function trainFromConfig(
       `${c.data.mix}: the mix uses ${dataset.index.vocabSize} token ids but the model's vocab_size is ${model.config.vocabSize}`,
     );
   }
+  checkTrainingMemory(
+    model.config,
+    plan.microBatchSequences,
+    Math.max(...dataset.index.stages.map((st) => st.seqLen)),
+  );
   const o = c.optim;
   const schedule: LrSchedule =
     o.schedule === 'constant'

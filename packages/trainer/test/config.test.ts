@@ -1,8 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { presetConfig } from '@agentlm/model';
 import { describe, expect, it } from 'vitest';
-import { loadTrainConfig, parseTrainConfig, TrainConfigError } from '../src/index.js';
+import {
+  checkTrainingMemory,
+  estimateTrainingMemory,
+  loadTrainConfig,
+  parseTrainConfig,
+  TrainConfigError,
+  TrainerMemoryError,
+} from '../src/index.js';
 
 describe('train config', () => {
   it('fills defaults and picks the loss mask by kind', () => {
@@ -45,5 +53,20 @@ describe('train config', () => {
     expect(() => loadTrainConfig(join(dir, 'missing.json'))).toThrow(
       /missing\.json: cannot read config \(ENOENT\)/,
     );
+  });
+});
+
+describe('memory estimate', () => {
+  it('grows with the micro-batch and names what to reduce when it does not fit', () => {
+    const c = presetConfig('nano');
+    const small = estimateTrainingMemory(c, 1, 128);
+    const big = estimateTrainingMemory(c, 8, 128);
+    expect(big.parameters).toBe(small.parameters);
+    expect(big.activations).toBeCloseTo(8 * small.activations, 0);
+    // nano at vocab 2048: 1,017,600 parameters at vocab 1024 plus 1024 more embedding rows of 128
+    expect(small.parameters).toBe(16 * (1_017_600 + 1024 * 128));
+    expect(() => checkTrainingMemory(c, 8, 128, 1 << 20)).toThrow(TrainerMemoryError);
+    expect(() => checkTrainingMemory(c, 8, 128, 1 << 20)).toThrow(/lower batch\.microBatchSequences/);
+    expect(checkTrainingMemory(c, 1, 128, 2 ** 40).total).toBe(small.total);
   });
 });
