@@ -1,5 +1,5 @@
 // Serve a tiny random model over the OpenAI API on loopback, call it with fetch, shut down gracefully.
-import { createServer, fromModel } from '@agentlm/inference';
+import { createServer, fromModel } from '@agentlm/inference/node';
 import { presetConfig, YoutuModel } from '@agentlm/model';
 import { initBackend } from '@agentlm/tensor';
 

@@ -1,3 +1,5 @@
+// Main entry: no Node built-ins of its own (loadEngine reads files through @agentlm/model and
+// @agentlm/tokenizer). The HTTP server lives in '@agentlm/inference/node'.
 export { type AssistantDelta, AssistantStream } from './assistant-stream.js';
 export { calculatorTool, clockTool, evaluate } from './builtin-tools.js';
 export {
@@ -32,6 +34,7 @@ export {
   ShutdownError,
   ToolError,
 } from './errors.js';
+export { fromModel, type LoadedEngine } from './from-model.js';
 export {
   type FinishReason,
   type GeneratedToken,
@@ -40,11 +43,10 @@ export {
   type GenerationResult,
 } from './generate.js';
 export type { LanguageModel, ModelSequence, TokenCodec } from './language-model.js';
-export { fromModel, type LoadEngineOptions, type LoadedEngine, loadEngine } from './load.js';
+export { type LoadEngineOptions, loadEngine } from './load.js';
 export { MlaLanguageModel, type MlaLanguageModelOptions, MlaSequence } from './mla-model.js';
 export { argmax, type ResolvedSampling, resolveSampling, Sampler, type SamplingOptions } from './sampler.js';
 export { Scheduler, Ticket } from './scheduler.js';
-export { createServer, InferenceServer, type ServerOptions } from './server/server.js';
 export { StopMatcher } from './stop.js';
 export { TextStream } from './text-stream.js';
 export {

@@ -1,12 +1,8 @@
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
-import { loadModel, type YoutuModel } from '@agentlm/model';
+import { loadModel } from '@agentlm/model';
 import { type Backend, type BackendName, initBackend } from '@agentlm/tensor';
-import { Tokenizer } from '@agentlm/tokenizer';
-import type { ChatFormat } from './chat.js';
-import { youtuChatFormat } from './chat-format.js';
-import { Engine } from './engine.js';
-import { MlaLanguageModel, type MlaLanguageModelOptions } from './mla-model.js';
+import { Tokenizer, TokenizerError } from '@agentlm/tokenizer';
+import { fromModel, type LoadedEngine } from './from-model.js';
+import type { MlaLanguageModelOptions } from './mla-model.js';
 
 export interface LoadEngineOptions extends MlaLanguageModelOptions {
   /** A backend, or its name ('auto' = WebGPU when an adapter exists, else CPU). Default 'auto'. */
@@ -15,16 +11,6 @@ export interface LoadEngineOptions extends MlaLanguageModelOptions {
   weightsDtype?: 'f32' | 'f16' | 'bf16';
   /** Most requests admitted at once before QueueFullError. Default 64. */
   maxRequests?: number;
-}
-
-/** Everything needed to generate and chat with a model directory. */
-export interface LoadedEngine {
-  engine: Engine;
-  model: MlaLanguageModel;
-  /** null when the directory has no tokenizer.json (ids-only use). */
-  tokenizer: Tokenizer | null;
-  /** The chat template (the tokenizer's Jinja template, else the built-in Youtu format); null without a tokenizer. */
-  format: ChatFormat | null;
 }
 
 /**
@@ -39,32 +25,14 @@ export async function loadEngine(dir: string, options: LoadEngineOptions = {}): 
   return fromModel(youtu, tokenizer, { ...modelOptions, name: name ?? dirName(dir), maxRequests });
 }
 
-/** An engine over an already built model (e.g. `YoutuModel.init` for tests and benchmarks). */
-export function fromModel(
-  youtu: YoutuModel,
-  tokenizer: Tokenizer | null,
-  options: MlaLanguageModelOptions & { maxRequests?: number } = {},
-): LoadedEngine {
-  const model = new MlaLanguageModel(youtu, options);
-  const engine = new Engine(model, { tokenizer, maxRequests: options.maxRequests });
-  const format =
-    tokenizer === null
-      ? null
-      : youtuChatFormat({
-          template: tokenizer.chatTemplate,
-          ...(tokenizer.bosToken === null ? {} : { bosToken: tokenizer.bosToken }),
-          ...(tokenizer.eosToken === null ? {} : { eosToken: tokenizer.eosToken }),
-        });
-  return { engine, model, tokenizer, format };
-}
-
+/** The directory's tokenizer, or null when it has no tokenizer.json (a malformed one still throws). */
 async function loadTokenizer(dir: string): Promise<Tokenizer | null> {
-  const file = join(dir, 'tokenizer.json');
-  const present = await access(file).then(
-    () => true,
-    () => false,
-  );
-  return present ? Tokenizer.fromFile(dir) : null;
+  try {
+    return await Tokenizer.fromFile(dir);
+  } catch (err) {
+    if (err instanceof TokenizerError && err.code === 'TOKENIZER_NOT_FOUND') return null;
+    throw err;
+  }
 }
 
 function dirName(dir: string): string {

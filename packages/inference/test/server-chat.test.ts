@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, Engine, type InferenceServer, youtuChatFormat } from '../src/index.js';
+import { createServer, Engine, type InferenceServer, youtuChatFormat } from '../src/node.js';
 import { chatModel } from './helpers/chat-script.js';
 import { ByteCodec, FakeModel } from './helpers/fakes.js';
 

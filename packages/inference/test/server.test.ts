@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, Engine, type InferenceServer } from '../src/index.js';
+import { createServer, Engine, type InferenceServer } from '../src/node.js';
 import { ByteCodec, FakeModel, respondAfter } from './helpers/fakes.js';
 
 const codec = new ByteCodec();

@@ -3,7 +3,7 @@ import { createCpuBackend } from '@agentlm/tensor';
 import { AGENT_SPECIAL_TOKENS, trainTokenizer } from '@agentlm/tokenizer';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { ChatSession, createServer, fromModel, ToolRegistry } from '../src/index.js';
+import { ChatSession, createServer, fromModel, ToolRegistry } from '../src/node.js';
 
 const corpus = [
   'The quick brown fox jumps over the lazy dog. 12 + 30 = 42.',

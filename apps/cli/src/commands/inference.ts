@@ -12,7 +12,7 @@ import {
   PromptError,
   SamplingOptionError,
   ToolRegistry,
-} from '@agentlm/inference';
+} from '@agentlm/inference/node';
 import type { Command } from 'commander';
 
 interface LoadFlags {
