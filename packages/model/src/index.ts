@@ -13,9 +13,18 @@ export {
 } from './config.js';
 export { CheckpointError, ConfigError, ModelError, ModelInputError } from './errors.js';
 export { softmaxScale } from './layers/rope.js';
-export { checkCheckpoint, type LoadOptions, type LoadProgress, loadModel } from './load.js';
+export {
+  checkCheckpoint,
+  type LoadOptions,
+  type LoadProgress,
+  loadModel,
+  loadModelFromFiles,
+  type ModelFiles,
+} from './load.js';
 export { type ForwardOptions, type ForwardResult, type IncrementalOptions, YoutuModel } from './model.js';
 export {
+  type ByteSource,
+  byteSourceOf,
   Checkpoint,
   decodeTensor,
   encodeTensor,

@@ -1,8 +1,8 @@
 import { type Backend, type DType, getBackend, type Tensor, tensor } from '@agentlm/tensor';
-import { readConfig, type YoutuConfig } from './config.js';
-import { CheckpointError } from './errors.js';
+import { parseConfig, readConfig, type YoutuConfig } from './config.js';
+import { CheckpointError, ConfigError } from './errors.js';
 import { YoutuModel } from './model.js';
-import { Checkpoint, decodeTensor, type TensorEntry } from './safetensors.js';
+import { type ByteSource, byteSourceOf, Checkpoint, decodeTensor, type TensorEntry } from './safetensors.js';
 import { numel, type WeightSpec, weightSpecs } from './weights.js';
 
 export interface LoadProgress {
@@ -110,10 +110,48 @@ function upload(
  */
 export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<YoutuModel> {
   const config = await readConfig(dir);
+  return loadCheckpoint(config, await Checkpoint.open(dir), dir, opts);
+}
+
+/** The files of a model directory already at hand, by file name (a browser's file picker, OPFS, memory). */
+export type ModelFiles =
+  | ReadonlyMap<string, Blob | Uint8Array | ArrayBuffer>
+  | Readonly<Record<string, Blob | Uint8Array | ArrayBuffer>>;
+
+/**
+ * `loadModel` for files that are not in a directory on disk (no Node built-ins are touched): `config.json`
+ * plus `model.safetensors` or shards with their index, keyed by file name; other files are ignored. Same
+ * validation, progress and cleanup; tensors are read from the Blobs one at a time.
+ */
+export async function loadModelFromFiles(
+  files: ModelFiles,
+  opts: LoadOptions & { label?: string } = {},
+): Promise<YoutuModel> {
+  const label = opts.label ?? '(files)';
+  const sources = new Map<string, ByteSource>();
+  for (const [name, data] of files instanceof Map ? files : Object.entries(files))
+    sources.set(name, byteSourceOf(data));
+  const configSource = sources.get('config.json');
+  if (configSource === undefined) throw new ConfigError('config.json', '(file)', `missing from ${label}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(await configSource.read(0, configSource.size)));
+  } catch (err) {
+    throw new ConfigError('config.json', '(file)', `is not valid JSON: ${(err as Error).message}`);
+  }
+  return loadCheckpoint(parseConfig(json), await Checkpoint.fromFiles(sources, label), label, opts);
+}
+
+/** Validates an open checkpoint against its config, uploads it, and closes it (freeing uploads on failure). */
+async function loadCheckpoint(
+  config: YoutuConfig,
+  ckpt: Checkpoint,
+  dir: string,
+  opts: LoadOptions,
+): Promise<YoutuModel> {
   const backend = opts.backend ?? getBackend();
   const dtype = opts.dtype ?? 'f32';
   const requiresGrad = opts.requiresGrad ?? dtype === 'f32';
-  const ckpt = await Checkpoint.open(dir);
   const params = new Map<string, Tensor>();
   try {
     const specs = checkCheckpoint(config, ckpt);

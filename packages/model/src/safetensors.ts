@@ -8,8 +8,8 @@ import { numel } from './weights.js';
 /**
  * Safetensors: an 8-byte little-endian header length N, N bytes of JSON
  * `{name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {..}}`, then the raw little-endian data
- * (offsets relative to the end of the header). Reading opens a file handle and reads one tensor at a time, so
- * a multi-GB checkpoint is never held whole in memory.
+ * (offsets relative to the end of the header). Reading goes through a random-access byte source (a file handle
+ * in Node, a Blob/File in a browser) one tensor at a time, so a multi-GB checkpoint is never held whole in memory.
  */
 
 export const SAFETENSORS_DTYPES = {
@@ -107,24 +107,74 @@ function parseHeader(file: string, json: string, headerEnd: number, dataLength: 
   return { entries, metadata };
 }
 
+/**
+ * Random access to the bytes of one file: a Node file handle (`fileByteSource`), or a Blob/File/Uint8Array
+ * already in memory (`byteSourceOf`, what a browser gets from a file picker), so one reader serves both.
+ */
+export interface ByteSource {
+  readonly size: number;
+  /** `length` bytes from `offset` (fewer only at the end of the file), in a fresh buffer. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close?(): Promise<void>;
+}
+
+/** A byte source over data in memory or a Blob/File (read lazily, slice by slice). */
+export function byteSourceOf(data: Blob | Uint8Array | ArrayBuffer): ByteSource {
+  if (data instanceof ArrayBuffer) return byteSourceOf(new Uint8Array(data));
+  if (data instanceof Uint8Array) {
+    return {
+      size: data.byteLength,
+      read: async (offset, length) => data.slice(offset, Math.min(offset + length, data.byteLength)),
+    };
+  }
+  return {
+    size: data.size,
+    read: async (offset, length) => new Uint8Array(await data.slice(offset, offset + length).arrayBuffer()),
+  };
+}
+
+/** A byte source over a file on disk (Node), read with positional reads. */
+export async function fileByteSource(file: string): Promise<ByteSource> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    throw new CheckpointError(`cannot open: ${(err as Error).message}`, file, null, 'MISSING_FILE');
+  }
+  try {
+    const size = (await handle.stat()).size;
+    return {
+      size,
+      read: async (offset, length) => {
+        const bytes = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+        const { bytesRead } = await handle.read(bytes, 0, bytes.byteLength, offset);
+        return bytesRead === bytes.byteLength ? bytes : bytes.subarray(0, bytesRead);
+      },
+      close: () => handle.close(),
+    };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
 /** One open .safetensors file. */
 export class SafetensorsFile {
   private constructor(
     readonly file: string,
-    private readonly handle: FileHandle,
+    private readonly source: ByteSource,
     readonly entries: Map<string, TensorEntry>,
     readonly metadata: Record<string, string>,
   ) {}
 
   static async open(file: string): Promise<SafetensorsFile> {
-    let handle: FileHandle;
+    return SafetensorsFile.fromSource(file, await fileByteSource(file));
+  }
+
+  /** Reads the header from any byte source; `file` names it in errors. The source is closed on failure. */
+  static async fromSource(file: string, source: ByteSource): Promise<SafetensorsFile> {
     try {
-      handle = await open(file, 'r');
-    } catch (err) {
-      throw new CheckpointError(`cannot open: ${(err as Error).message}`, file, null, 'MISSING_FILE');
-    }
-    try {
-      const size = (await handle.stat()).size;
+      const size = source.size;
       if (size < 8)
         throw new CheckpointError(
           `truncated: ${size} bytes, less than the 8-byte header length`,
@@ -132,9 +182,8 @@ export class SafetensorsFile {
           null,
           'TRUNCATED',
         );
-      const lenBuf = Buffer.alloc(8);
-      await handle.read(lenBuf, 0, 8, 0);
-      const headerLength = lenBuf.readBigUInt64LE(0);
+      const lenBuf = await source.read(0, 8);
+      const headerLength = new DataView(lenBuf.buffer, lenBuf.byteOffset, 8).getBigUint64(0, true);
       if (headerLength > BigInt(MAX_HEADER_BYTES)) {
         throw new CheckpointError(
           `header of ${headerLength} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit`,
@@ -151,12 +200,11 @@ export class SafetensorsFile {
           null,
           'TRUNCATED',
         );
-      const headerBuf = Buffer.alloc(n);
-      await handle.read(headerBuf, 0, n, 8);
-      const { entries, metadata } = parseHeader(file, headerBuf.toString('utf8'), 8 + n, size - 8 - n);
-      return new SafetensorsFile(file, handle, entries, metadata);
+      const json = new TextDecoder().decode(await source.read(8, n));
+      const { entries, metadata } = parseHeader(file, json, 8 + n, size - 8 - n);
+      return new SafetensorsFile(file, source, entries, metadata);
     } catch (err) {
-      await handle.close();
+      await source.close?.();
       throw err;
     }
   }
@@ -165,11 +213,10 @@ export class SafetensorsFile {
   async readBytes(name: string): Promise<Uint8Array> {
     const e = this.entries.get(name);
     if (e === undefined) throw new CheckpointError('no such tensor', this.file, name, 'MISSING_TENSOR');
-    const bytes = new Uint8Array(e.byteLength);
-    const { bytesRead } = await this.handle.read(bytes, 0, e.byteLength, e.byteOffset);
-    if (bytesRead !== e.byteLength)
+    const bytes = await this.source.read(e.byteOffset, e.byteLength);
+    if (bytes.byteLength !== e.byteLength)
       throw new CheckpointError(
-        `short read (${bytesRead} of ${e.byteLength} bytes)`,
+        `short read (${bytes.byteLength} of ${e.byteLength} bytes)`,
         this.file,
         name,
         'TRUNCATED',
@@ -178,7 +225,7 @@ export class SafetensorsFile {
   }
 
   async close(): Promise<void> {
-    await this.handle.close();
+    await this.source.close?.();
   }
 }
 
@@ -236,14 +283,43 @@ export class Checkpoint {
   ) {}
 
   static async open(dir: string): Promise<Checkpoint> {
-    const indexFile = join(dir, INDEX_FILE);
-    const single = join(dir, SINGLE_FILE);
+    return Checkpoint.openFrom(dir, {
+      exists: (name) => exists(join(dir, name)),
+      readText: (name) => readFile(join(dir, name), 'utf8'),
+      open: (name) => SafetensorsFile.open(join(dir, name)),
+      path: (name) => join(dir, name),
+    });
+  }
+
+  /**
+   * A checkpoint from files already at hand (a browser's file picker, OPFS, memory), keyed by file name
+   * (`model.safetensors`, shards and `model.safetensors.index.json`); `label` names it in errors.
+   */
+  static async fromFiles(files: ReadonlyMap<string, ByteSource>, label = '(files)'): Promise<Checkpoint> {
+    const source = (name: string): ByteSource => {
+      const s = files.get(name);
+      if (s === undefined) throw new CheckpointError('not among the files given', name, null, 'MISSING_FILE');
+      return s;
+    };
+    return Checkpoint.openFrom(label, {
+      exists: async (name) => files.has(name),
+      readText: async (name) => {
+        const s = source(name);
+        return new TextDecoder().decode(await s.read(0, s.size));
+      },
+      open: (name) => SafetensorsFile.fromSource(name, source(name)),
+      path: (name) => name,
+    });
+  }
+
+  private static async openFrom(dir: string, files: CheckpointFiles): Promise<Checkpoint> {
+    const indexFile = files.path(INDEX_FILE);
     let shardNames: string[];
     let weightMap: Record<string, string> | null = null;
-    if (await exists(indexFile)) {
+    if (await files.exists(INDEX_FILE)) {
       let index: { weight_map?: Record<string, string> };
       try {
-        index = JSON.parse(await readFile(indexFile, 'utf8'));
+        index = JSON.parse(await files.readText(INDEX_FILE));
       } catch (err) {
         throw new CheckpointError(`not valid JSON: ${(err as Error).message}`, indexFile, null, 'HEADER');
       }
@@ -252,17 +328,17 @@ export class Checkpoint {
       }
       weightMap = index.weight_map;
       shardNames = [...new Set(Object.values(weightMap))].sort();
-    } else if (await exists(single)) {
+    } else if (await files.exists(SINGLE_FILE)) {
       shardNames = [SINGLE_FILE];
     } else {
       throw new CheckpointError(`no ${SINGLE_FILE} or ${INDEX_FILE}`, dir, null, 'MISSING_FILE');
     }
-    const files: SafetensorsFile[] = [];
+    const opened: SafetensorsFile[] = [];
     try {
       const entries = new Map<string, TensorEntry>();
       for (const shard of shardNames) {
-        const f = await SafetensorsFile.open(join(dir, shard));
-        files.push(f);
+        const f = await files.open(shard);
+        opened.push(f);
         for (const [name, e] of f.entries) {
           if (entries.has(name))
             throw new CheckpointError(
@@ -286,14 +362,14 @@ export class Checkpoint {
         if (!entries.has(name))
           throw new CheckpointError(
             'listed in the index but absent from the shard',
-            join(dir, shard),
+            files.path(shard),
             name,
             'MISSING_TENSOR',
           );
       }
-      return new Checkpoint(dir, files, entries);
+      return new Checkpoint(dir, opened, entries);
     } catch (err) {
-      await Promise.all(files.map((f) => f.close()));
+      await Promise.all(opened.map((f) => f.close()));
       throw err;
     }
   }
@@ -315,6 +391,15 @@ export class Checkpoint {
   async close(): Promise<void> {
     await Promise.all(this.files.map((f) => f.close()));
   }
+}
+
+/** How Checkpoint reads a directory: from disk or from files at hand. */
+interface CheckpointFiles {
+  exists(name: string): Promise<boolean>;
+  readText(name: string): Promise<string>;
+  open(name: string): Promise<SafetensorsFile>;
+  /** The name errors give the file. */
+  path(name: string): string;
 }
 
 export const SINGLE_FILE = 'model.safetensors';
