@@ -11,19 +11,19 @@ afterEach(async () => {
   server = null;
 });
 
-/** A server whose fake model answers "<client N>" with "hello client N: ..." then eos. */
+/** A server whose fake model answers "<client N>" with "hello client N: ..." then eos ("<long>": 1000 x). */
 async function start(opts: { maxRequests?: number; maxBodyBytes?: number; maxTokens?: number } = {}) {
   const model = new FakeModel({
     name: 'fake-echo',
-    script: respondAfter(
-      '>',
-      (prompt) => `hello ${prompt.slice(prompt.lastIndexOf('<') + 1, -1)}: ünïcødé ✓`,
-    ),
+    script: respondAfter('>', (prompt) => {
+      const who = prompt.slice(prompt.lastIndexOf('<') + 1, -1);
+      return who === 'long' ? 'x'.repeat(1000) : `hello ${who}: ünïcødé ✓`;
+    }),
   });
   const engine = new Engine(model, { tokenizer: codec, maxRequests: opts.maxRequests });
   server = createServer(engine, { maxBodyBytes: opts.maxBodyBytes, maxTokens: opts.maxTokens });
   const url = await server.listen(0, '127.0.0.1');
-  return { url, client: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 }) };
+  return { url, model, client: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 }) };
 }
 
 async function post(url: string, path: string, body: string | object, headers: Record<string, string> = {}) {
@@ -154,6 +154,33 @@ describe('OpenAI-compatible server (completions)', () => {
     ).rejects.toMatchObject({ status: 400 });
     const after = await client.completions.create({ model: 'm', prompt: '<ok>', max_tokens: 60 });
     expect(after.choices[0]?.text).toBe('hello ok: ünïcødé ✓');
+  });
+
+  it('a client that disconnects mid-stream frees its slot and the server keeps serving', async () => {
+    const { url, client, model } = await start({ maxRequests: 1 });
+    const controller = new AbortController();
+    const res = await fetch(`${url}/v1/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ prompt: '<long>', max_tokens: 1000, stream: true }),
+      signal: controller.signal,
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read(); // the stream has started
+    controller.abort();
+    // With maxRequests 1 the next request only succeeds once the abandoned one has released its slot.
+    let answer: string | undefined;
+    for (let attempt = 0; attempt < 100 && answer === undefined; attempt++) {
+      try {
+        const r = await client.completions.create({ model: 'm', prompt: '<next>', max_tokens: 60 });
+        answer = r.choices[0]?.text;
+      } catch (err) {
+        expect((err as { status?: number }).status).toBe(429);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    expect(answer).toBe('hello next: ünïcødé ✓');
+    // The abandoned generation stopped long before its 1000 tokens (1 prefill + decode steps + the next request).
+    expect(model.calls.length).toBeLessThan(500);
   });
 
   it('shuts down gracefully: in-flight streams finish, new requests are refused', async () => {
