@@ -22,21 +22,25 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** Writes `bytes` to `file` (created or truncated) and fsyncs it before returning. */
+export function writeSynced(file: string, bytes: Uint8Array): void {
+  const fd = openSync(file, 'w');
+  try {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Writes `data` to `file` atomically: temp file in the same folder, fsync, rename, fsync the folder. */
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true });
   const tmp = tempName(dir, file.split(/[\\/]/).pop() ?? 'file');
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   try {
-    const fd = openSync(tmp, 'w');
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeSynced(tmp, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });

@@ -1,18 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fsyncDir, tempName, writeFileAtomic } from './atomic.js';
+import { fsyncDir, tempName, writeFileAtomic, writeSynced } from './atomic.js';
 import { CheckpointIntegrityError } from './errors.js';
 
 /** `manifest.json` of a checkpoint directory: every other file with its size and sha256. */
@@ -34,17 +23,6 @@ const LATEST = 'latest';
 
 function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-function writeSynced(file: string, bytes: Uint8Array): void {
-  const fd = openSync(file, 'w');
-  try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**
