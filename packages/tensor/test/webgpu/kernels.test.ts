@@ -146,6 +146,11 @@ describe.runIf(gpu)('webgpu kernels match the cpu kernels', { timeout: 120_000 }
       { batch: 2, m: 17, n: 3, k: 100, transposeA: true, transposeB: true },
       { batch: 3, m: 1, n: 130, k: 77, transposeA: false, transposeB: true },
       { batch: 1, m: 1, n: 300, k: 20, transposeA: false, transposeB: false },
+      // Aligned shapes (k % 4 == 0, n % 4 == 0): the register-blocked vec4 kernel on software adapters.
+      { batch: 2, m: 33, n: 36, k: 20, transposeA: false, transposeB: false },
+      { batch: 2, m: 5, n: 7, k: 16, transposeA: false, transposeB: true },
+      { batch: 1, m: 1, n: 10, k: 8, transposeA: false, transposeB: true },
+      { batch: 1, m: 1, n: 68, k: 8, transposeA: false, transposeB: false },
     ];
     for (const c of cases) {
       for (const bType of ['f32', 'bf16', 'f16'] as const) {

@@ -25,6 +25,8 @@ export interface KernelContext {
   encoder: Encoder;
   pool: BufferPool;
   health: DeviceHealth;
+  /** A software adapter (see isSoftwareDevice): kernels prefer barrier-free variants. */
+  software: boolean;
 }
 
 export function gpu(s: Storage): GPUStorage {

@@ -63,6 +63,18 @@ export async function acquireDevice(opts: { device?: GPUDevice } = {}): Promise<
 }
 
 /**
+ * Whether the device is a software rasterizer (Mesa lavapipe/llvmpipe, SwiftShader, a fallback adapter):
+ * there workgroup barriers are expensive and CPU caches stand in for shared memory, so some kernels
+ * pick a barrier-free variant.
+ */
+export function isSoftwareDevice(device: GPUDevice): boolean {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  if (!info) return false;
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
+  return info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(text);
+}
+
+/**
  * Watches a device for loss and for out-of-memory errors, which WebGPU reports asynchronously:
  * `check()` throws the first recorded problem at the next synchronous entry point.
  */

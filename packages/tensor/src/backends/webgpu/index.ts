@@ -9,7 +9,7 @@ import {
 } from '../../backend.js';
 import { bf16BitsToF32, f16BitsToF32 } from '../../dtype.js';
 import { GPUStorage, gpu, type KernelContext } from './context.js';
-import { acquireDevice, DeviceHealth } from './device.js';
+import { acquireDevice, DeviceHealth, isSoftwareDevice } from './device.js';
 import { align, Encoder, type EncoderStats } from './encoder.js';
 import { adamw } from './kernels/adamw.js';
 import { attention } from './kernels/attention.js';
@@ -54,7 +54,7 @@ export async function createWebGPUBackend(opts: BackendOptions = {}): Promise<We
   const health = new DeviceHealth(device);
   const pool = new BufferPool(device, health);
   const encoder = new Encoder(device, pool, health);
-  const ctx: KernelContext = { device, encoder, pool, health };
+  const ctx: KernelContext = { device, encoder, pool, health, software: isSoftwareDevice(device) };
   let destroyed = false;
 
   const backend: WebGPUBackend = {

@@ -2,6 +2,7 @@ import type { MatmulParams, Storage } from '../../../backend.js';
 import { type KernelContext, launch } from '../context.js';
 import { grid2d, input, output, PARAMS_WGSL, Params } from '../wgsl.js';
 import { fill } from './fill.js';
+import { matmulVec4, vec4Eligible } from './matmul-vec4.js';
 
 /** Output tile per workgroup (TILE x TILE), reduction slice per step, and outputs per thread (PER x PER). */
 const TILE = 64;
@@ -139,6 +140,11 @@ export function matmul(ctx: KernelContext, a: Storage, b: Storage, out: Storage,
   if (out.size === 0) return;
   if (p.k === 0) {
     fill(ctx, out, 0);
+    return;
+  }
+  // Software adapters run the barrier-free register-blocked kernel; GPUs the shared-memory tiles.
+  if (ctx.software && vec4Eligible(p, b)) {
+    matmulVec4(ctx, a, b, out, p);
     return;
   }
   if (p.m === 1 && !p.transposeA) {
