@@ -29,13 +29,8 @@ const OPENERS: Record<Mode, [tag: string, next: Mode][]> = {
  * of a tag is held back until the next piece decides it, so no half tag ever reaches a client.
  */
 export class AssistantStream {
-  private mode: Mode;
+  private mode: Mode = 'content';
   private held = '';
-
-  /** `startInReasoning`: the prompt already opened a <think> block. */
-  constructor(startInReasoning = false) {
-    this.mode = startInReasoning ? 'reasoning' : 'content';
-  }
 
   push(text: string): AssistantDelta[] {
     const out: AssistantDelta[] = [];

@@ -35,8 +35,6 @@ export interface ChatFormat {
     options: { tools?: readonly ToolSpec[]; addGenerationPrompt?: boolean; thinking?: boolean },
   ): string;
   parse(text: string): ParsedAssistant;
-  /** True when the generation prompt already opens a <think> block for the model to continue. */
-  opensThinking?(thinking: boolean): boolean;
 }
 
 /** Options of one assistant turn. */
@@ -44,6 +42,11 @@ export interface AssistantTurnOptions extends GenerateOptions {
   tools?: readonly ToolSpec[];
   /** Thinking mode (the model reasons in <think> first). Default true. */
   thinking?: boolean;
+  /**
+   * Assistant text placed after the generation prompt for the model to continue, and parsed as part of the
+   * turn (e.g. `<tool_call>` to force a tool call).
+   */
+  prefill?: string;
 }
 
 /** What one assistant turn produced. */
@@ -63,17 +66,17 @@ export async function* assistantTurn(
   messages: readonly ChatMessage[],
   options: AssistantTurnOptions = {},
 ): AsyncGenerator<AssistantDelta, AssistantTurn> {
-  const { tools, thinking = true, ...generateOptions } = options;
-  const prompt = format.render(messages, { tools, addGenerationPrompt: true, thinking });
+  const { tools, thinking = true, prefill = '', ...generateOptions } = options;
+  const prompt = format.render(messages, { tools, addGenerationPrompt: true, thinking }) + prefill;
   const generation = session.generate(prompt, generateOptions);
-  const split = new AssistantStream(format.opensThinking?.(thinking) ?? false);
+  const split = new AssistantStream();
+  split.push(prefill); // the client did not ask for the prefill: it only sets the splitter's state
   for await (const token of generation) {
     for (const delta of split.push(token.text)) yield delta;
   }
   for (const delta of split.flush()) yield delta;
   const result = await generation.result;
-  const raw = (format.opensThinking?.(thinking) ? '<think>' : '') + result.text;
-  const parsed = format.parse(raw);
+  const parsed = format.parse(prefill + result.text);
   parsed.toolCalls = parsed.toolCalls.map((c, i) => ({ ...c, id: c.id || `call_${i}` }));
   const message: ChatMessage = { role: 'assistant', content: parsed.content };
   if (parsed.reasoning !== null) message.reasoning = parsed.reasoning;

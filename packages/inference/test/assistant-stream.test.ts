@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AssistantStream } from '../src/index.js';
 
-function run(pieces: string[], startInReasoning = false) {
-  const s = new AssistantStream(startInReasoning);
+function run(pieces: string[], prefill = '') {
+  const s = new AssistantStream();
+  s.push(prefill);
   const out = pieces.flatMap((p) => s.push(p)).concat(s.flush());
   const join = (kind: string) =>
     out
@@ -26,8 +27,8 @@ describe('AssistantStream', () => {
     for (const d of chars.out) expect(d.text).not.toMatch(/[<>]/);
   });
 
-  it('continues a think block the prompt opened and keeps look-alike text', () => {
-    expect(run(['still thinking</th', 'ink>answer <b>bold</b>'], true)).toMatchObject({
+  it('continues a think block a prefill opened and keeps look-alike text', () => {
+    expect(run(['still thinking</th', 'ink>answer <b>bold</b>'], '<think>')).toMatchObject({
       reasoning: 'still thinking',
       content: 'answer <b>bold</b>',
     });

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, Engine, type InferenceServer, youtuChatFormat } from '../src/node.js';
 import { chatModel } from './helpers/chat-script.js';
-import { ByteCodec, FakeModel } from './helpers/fakes.js';
+import { ByteCodec, FakeModel, respondAfter } from './helpers/fakes.js';
 
 let server: InferenceServer | null = null;
 afterEach(async () => {
@@ -176,5 +176,49 @@ describe('OpenAI-compatible server (chat)', () => {
     );
     const r = await client.completions.create({ model: 'm', prompt: [1, 2, 3], max_tokens: 4, seed: 9 });
     expect(r.usage?.completion_tokens).toBe(4);
+  });
+});
+
+describe('tool_choice forcing', () => {
+  /** A model that, once the prompt ends in `marker`, writes `rest` and stops. */
+  async function forced(marker: string, rest: string) {
+    const engine = new Engine(new FakeModel({ script: respondAfter(marker, () => rest) }), {
+      tokenizer: new ByteCodec(),
+    });
+    server = createServer(engine, { format: youtuChatFormat() });
+    const url = await server.listen();
+    return new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  }
+
+  it('a named function pre-fills the call so the model only writes the arguments', async () => {
+    const client = await forced('"arguments": ', '{"a": 4, "b": 5}}</tool_call>');
+    const r = await client.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'anything' }],
+      tools: [addTool],
+      tool_choice: { type: 'function', function: { name: 'add' } },
+    });
+    expect(r.choices[0]?.finish_reason).toBe('tool_calls');
+    const call = r.choices[0]?.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+    expect(call.function).toEqual({ name: 'add', arguments: '{"a":4,"b":5}' });
+  });
+
+  it('"required" opens a tool call; streaming shows no markup', async () => {
+    const client = await forced('<tool_call>', '{"name": "add", "arguments": {"a": 1, "b": 2}}</tool_call>');
+    const stream = await client.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'anything' }],
+      tools: [addTool],
+      tool_choice: 'required',
+      stream: true,
+    });
+    let content = '';
+    const calls: unknown[] = [];
+    for await (const chunk of stream) {
+      content += chunk.choices[0]?.delta.content ?? '';
+      calls.push(...(chunk.choices[0]?.delta.tool_calls ?? []));
+    }
+    expect(content).toBe('');
+    expect(calls).toMatchObject([{ function: { name: 'add', arguments: '{"a":1,"b":2}' } }]);
   });
 });

@@ -1,3 +1,4 @@
+import { TOOL_CALL_OPEN } from '../assistant-stream.js';
 import type { ChatMessage } from '../chat.js';
 import { RequestError } from '../errors.js';
 import type { GenerateOptions } from '../generate.js';
@@ -18,6 +19,8 @@ export interface ParsedChatRequest extends ParsedCommon {
   messages: ChatMessage[];
   tools: ToolSpec[];
   thinking: boolean;
+  /** Assistant text the model continues: forces a tool call for tool_choice "required" or a named function. */
+  prefill: string;
 }
 
 export interface ParsedCompletionRequest extends ParsedCommon {
@@ -179,6 +182,7 @@ export function parseChatRequest(body: Json, limits: Limits): ParsedChatRequest 
   const messages = rawMessages.map((m, i) => parseMessage(m, `messages[${i}]`));
   let tools = (f.array('tools') ?? []).map((t, i) => parseTool(t, `tools[${i}]`));
   const choice = f.raw('tool_choice');
+  let prefill = '';
   if (choice === 'none') tools = [];
   else if (typeof choice === 'object' && choice !== null) {
     const name = new Fields(
@@ -188,19 +192,20 @@ export function parseChatRequest(body: Json, limits: Limits): ParsedChatRequest 
     tools = tools.filter((t) => t.name === name);
     if (tools.length === 0)
       throw bad('tool_choice', `names function ${JSON.stringify(name)}, which is not in tools`);
-  } else if (choice !== undefined && choice !== 'auto' && choice !== 'required') {
+    prefill = `${TOOL_CALL_OPEN}{"name": ${JSON.stringify(name)}, "arguments": `;
+  } else if (choice === 'required') {
+    if (tools.length === 0) throw bad('tool_choice', '"required" needs at least one tool in tools');
+    prefill = TOOL_CALL_OPEN;
+  } else if (choice !== undefined && choice !== 'auto') {
     throw bad(
       'tool_choice',
       `must be "none", "auto", "required" or {"type":"function","function":{"name":…}}, got ${JSON.stringify(choice)}`,
     );
   }
   const effort = f.string('reasoning_effort');
-  return {
-    ...parseCommon(body, limits),
-    messages,
-    tools,
-    thinking: effort !== 'none' && effort !== 'minimal',
-  };
+  // A forced call starts at once, so its turn is rendered in non-thinking mode (an empty think block).
+  const thinking = prefill === '' && effort !== 'none' && effort !== 'minimal';
+  return { ...parseCommon(body, limits), messages, tools, thinking, prefill };
 }
 
 function parseMessage(raw: unknown, at: string): ChatMessage {

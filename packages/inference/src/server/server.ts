@@ -169,6 +169,7 @@ export class InferenceServer {
         ...request.options,
         tools: request.tools,
         thinking: request.thinking,
+        prefill: request.prefill,
         signal: abort.signal,
       });
       const first = await turn.next(); // admission and prompt errors surface here, before any header
