@@ -2,6 +2,7 @@ import type { AttentionParams, Storage } from '../../../backend.js';
 import { type KernelContext, launch, releaseScratch, scratch } from '../context.js';
 import { grid2d, output, PARAMS_WGSL } from '../wgsl.js';
 import { ATTENTION_WGSL, attentionParams, BLOCK, perThread } from './attention.js';
+import { attentionRowsBackward } from './attention-rows.js';
 
 /**
  * Backward of the flash forward, recomputing probabilities from the saved logsumexp:
@@ -160,6 +161,11 @@ export function attentionBackward(
   dv: Storage,
   p: AttentionParams,
 ): void {
+  // Software adapters (lavapipe) run the barrier-free one-thread-per-row kernels.
+  if (ctx.software) {
+    attentionRowsBackward(ctx, q, k, v, out, lse, dOut, dq, dk, dv, p);
+    return;
+  }
   const rows = p.batch * p.heads * p.tq;
   const keyRows = p.batch * p.kvHeads * p.tk;
   const params = attentionParams(p);

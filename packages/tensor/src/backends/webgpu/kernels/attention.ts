@@ -1,6 +1,7 @@
 import type { AttentionParams, Storage } from '../../../backend.js';
 import { type KernelContext, launch } from '../context.js';
 import { grid2d, output, PARAMS_WGSL, Params } from '../wgsl.js';
+import { attentionRows } from './attention-rows.js';
 
 /** Keys per block of the online softmax; also the workgroup size (one thread per key of a block). */
 export const BLOCK = 64;
@@ -119,5 +120,10 @@ export function attention(
 ): void {
   const rows = p.batch * p.heads * p.tq;
   if (rows === 0) return;
+  // Software adapters (lavapipe) run the barrier-free one-thread-per-row kernels.
+  if (ctx.software) {
+    attentionRows(ctx, q, k, v, out, lse, p);
+    return;
+  }
   launch(ctx, 'attention', forwardCode(p), attentionParams(p), [q, k, v, out, lse], grid2d(rows));
 }
