@@ -49,6 +49,24 @@ describe('YoutuModel forward matches the f64 reference (SPEC §1)', () => {
     model.dispose();
   });
 
+  it('a legacy YaRN block with factor 1.0 (as the 2B config carries) changes nothing', async () => {
+    const yarn = {
+      type: 'yarn',
+      factor: 1.0,
+      original_max_position_embeddings: 64,
+      beta_fast: 32,
+      beta_slow: 1,
+      mscale: 1,
+      mscale_all_dim: 1,
+    };
+    const plain = randomModel(tinyConfig(), cpu).model;
+    const scaled = randomModel(tinyConfig({ rope_scaling: yarn }), cpu).model;
+    const [a, b] = [await fullLogits(plain, ids), await fullLogits(scaled, ids)];
+    for (const [t, row] of a.entries()) expectClose(b[t], row, 1e-6, `position ${t}`);
+    plain.dispose();
+    scaled.dispose();
+  });
+
   it('loss equals the reference cross-entropy, with ignore index and loss mask', async () => {
     const config = tinyConfig();
     const { model, weights } = randomModel(config, cpu);
