@@ -1,0 +1,300 @@
+/**
+ * @agentlm/tensor against TF.js in one process: matmul GFLOPS (square and LLM shapes), causal attention
+ * forward+backward, and a SwiGLU MLP block forward+backward, on our cpu backend vs tfjs-backend-wasm and
+ * our webgpu backend vs tfjs-backend-webgpu on the same Dawn device. Each figure includes reading the
+ * result back to the host, for ours and the peer alike. Large cases run fewer repetitions (see `time`).
+ */
+import {
+  attention,
+  type Backend,
+  createCpuBackend,
+  initBackend,
+  matmul,
+  randn,
+  rmsNorm,
+  softmax,
+  sum,
+  swiglu,
+  type Tensor,
+  tensor,
+  tidy,
+  where,
+} from '@agentlm/tensor';
+import * as tf from '@tensorflow/tfjs-core';
+// The gradient functions ship only in the union package's bundle; it registers them in TF.js's global registry.
+import '@tensorflow/tfjs';
+import type { BenchCase } from '../result.js';
+
+type Log = (line: string) => void;
+
+/**
+ * Runs `fn` once to warm up, then repeatedly for about `budgetMs` (at least once); returns ms per run.
+ * With `cold`, the first run is the measurement (used for the largest WebGPU cases on lavapipe, where one
+ * run takes tens of seconds; our kernels were already compiled by the smaller cases).
+ */
+async function time(fn: () => Promise<unknown>, budgetMs = 1500, cold = false): Promise<number> {
+  const w0 = performance.now();
+  await fn();
+  const warm = performance.now() - w0;
+  if (cold) return warm;
+  const reps = Math.max(1, Math.min(20, Math.floor(budgetMs / Math.max(warm, 1))));
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await fn();
+  return (performance.now() - t0) / reps;
+}
+
+const MATMULS: [string, number, number, number][] = [
+  ['256x256x256', 256, 256, 256],
+  ['512x512x512', 512, 512, 512],
+  ['1024x1024x1024', 1024, 1024, 1024],
+  ['2048x2048x2048', 2048, 2048, 2048],
+  ['1x2048x6144 (decode GEMV, x@W^T)', 1, 2048, 6144],
+  ['512x2048x6144 (x@W^T)', 512, 2048, 6144],
+  ['512x512x2048 (x@W^T)', 512, 512, 2048],
+];
+
+/** Transposed-weight shapes are the LLM layout: W stored [out, in], y = x @ W^T. */
+const transposed = (name: string) => name.includes('W^T');
+
+/** Above this many FLOPs a WebGPU matmul on lavapipe is timed from a single run. */
+const COLD_FLOPS = 4e9;
+
+async function ourMatmul(backend: Backend, m: number, k: number, n: number, tB: boolean): Promise<number> {
+  const cold = backend.name === 'webgpu' && 2 * m * k * n > COLD_FLOPS;
+  const a = randn([m, k], { seed: 1, backend });
+  const b = randn(tB ? [n, k] : [k, n], { seed: 2, backend });
+  const ms = await time(
+    async () => {
+      const c = matmul(a, b, { transposeB: tB });
+      await c.data();
+      c.dispose();
+    },
+    1500,
+    cold,
+  );
+  a.dispose();
+  b.dispose();
+  return ms;
+}
+
+async function tfMatmul(m: number, k: number, n: number, tB: boolean, gpu: boolean): Promise<number> {
+  const cold = gpu && 2 * m * k * n > COLD_FLOPS;
+  const a = tf.randomNormal([m, k]);
+  const b = tf.randomNormal(tB ? [n, k] : [k, n]);
+  const ms = await time(
+    async () => {
+      const c = tf.matMul(a, b, false, tB);
+      await c.data();
+      c.dispose();
+    },
+    1500,
+    cold,
+  );
+  tf.dispose([a, b]);
+  return ms;
+}
+
+/** Causal attention shape of the benchmark: [batch, heads, t, d]. */
+const ATT = { b: 1, h: 8, t: 256, d: 64 };
+
+/** Forward+backward of causal attention, fused (one kernel each way) or as matmul/softmax/matmul. */
+async function ourAttention(backend: Backend, fused: boolean): Promise<number> {
+  const shape = [ATT.b, ATT.h, ATT.t, ATT.d];
+  const [q, k, v] = [1, 2, 3].map((seed) => randn(shape, { seed, backend, requiresGrad: true }));
+  const scale = 1 / Math.sqrt(ATT.d);
+  const mask = fused ? null : tensor(causalMaskData(), [ATT.t, ATT.t], { backend });
+  const ms = await time(async () => {
+    const grads = tidy(() => {
+      let out: Tensor;
+      if (fused) out = attention(q, k, v, { causal: true, scale });
+      else {
+        const scores = matmul(q, k, { transposeB: true }).mul(scale);
+        out = matmul(softmax(where(mask!, scores, -1e9), -1), v);
+      }
+      sum(out).backward();
+      return [q.grad!, k.grad!, v.grad!];
+    });
+    await Promise.all(grads.map((g) => g.data()));
+    for (const t of [q, k, v]) {
+      t.grad?.dispose();
+      t.grad = null;
+    }
+  });
+  for (const t of [q, k, v, mask]) t?.dispose();
+  return ms;
+}
+
+function causalMaskData(): Float32Array {
+  const m = new Float32Array(ATT.t * ATT.t);
+  for (let i = 0; i < ATT.t; i++) for (let j = 0; j <= i; j++) m[i * ATT.t + j] = 1;
+  return m;
+}
+
+async function tfAttention(): Promise<number> {
+  const shape = [ATT.b, ATT.h, ATT.t, ATT.d];
+  const [q, k, v] = [0, 1, 2].map(() => tf.randomNormal(shape));
+  const mask = tf.tensor2d(causalMaskData(), [ATT.t, ATT.t]).cast('bool');
+  const scale = 1 / Math.sqrt(ATT.d);
+  const f = (qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) => {
+    const scores = tf.mul(tf.matMul(qq, kk, false, true), scale);
+    const masked = tf.where(mask, scores, tf.fill(scores.shape, -1e9));
+    return tf.sum(tf.matMul(tf.softmax(masked), vv));
+  };
+  const grad = tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor);
+  const ms = await time(async () => {
+    const gs = grad([q, k, v]);
+    await Promise.all(gs.map((g) => g.data()));
+    tf.dispose(gs);
+  });
+  tf.dispose([q, k, v, mask]);
+  return ms;
+}
+
+/** SwiGLU MLP block: y = x + down(swiglu(gate(n), up(n))), n = rmsNorm(x); t tokens, width d, ffn f. */
+const MLP = { t: 256, d: 512, f: 1536 };
+
+async function ourMlp(backend: Backend): Promise<number> {
+  const x = randn([MLP.t, MLP.d], { seed: 1, backend });
+  const norm = randn([MLP.d], { seed: 2, backend, requiresGrad: true });
+  const [gate, up] = [3, 4].map((seed) =>
+    randn([MLP.f, MLP.d], { seed, std: 0.02, backend, requiresGrad: true }),
+  );
+  const down = randn([MLP.d, MLP.f], { seed: 5, std: 0.02, backend, requiresGrad: true });
+  const params = [norm, gate, up, down];
+  const ms = await time(async () => {
+    const grads = tidy(() => {
+      const n = rmsNorm(x, norm, 1e-6);
+      const h = swiglu(matmul(n, gate, { transposeB: true }), matmul(n, up, { transposeB: true }));
+      sum(x.add(matmul(h, down, { transposeB: true }))).backward();
+      return params.map((p) => p.grad!);
+    });
+    await Promise.all(grads.map((g) => g.data()));
+    for (const p of params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  });
+  for (const t of [x, ...params]) t.dispose();
+  return ms;
+}
+
+async function tfMlp(): Promise<number> {
+  const x = tf.randomNormal([MLP.t, MLP.d]);
+  const norm = tf.randomNormal([MLP.d]);
+  const gate = tf.randomNormal([MLP.f, MLP.d], 0, 0.02);
+  const up = tf.randomNormal([MLP.f, MLP.d], 0, 0.02);
+  const down = tf.randomNormal([MLP.d, MLP.f], 0, 0.02);
+  const f = (w: tf.Tensor, g: tf.Tensor, u: tf.Tensor, dn: tf.Tensor) => {
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), 1e-6));
+    const n = tf.mul(tf.mul(x, rstd), w);
+    const gg = tf.matMul(n, g, false, true);
+    const h = tf.mul(tf.mul(gg, tf.sigmoid(gg)), tf.matMul(n, u, false, true));
+    return tf.sum(tf.add(x, tf.matMul(h, dn, false, true)));
+  };
+  const grad = tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor);
+  const ms = await time(async () => {
+    const gs = grad([norm, gate, up, down]);
+    await Promise.all(gs.map((g) => g.data()));
+    tf.dispose(gs);
+  });
+  tf.dispose([x, norm, gate, up, down]);
+  return ms;
+}
+
+/** Measures every case for one pairing (our backend vs the TF.js backend already selected). */
+async function suite(label: string, ours: Backend, peer: string, log: Log): Promise<BenchCase[]> {
+  const cases: BenchCase[] = [];
+  const add = (c: Omit<BenchCase, 'case'> & { case: string }) => {
+    cases.push({ ...c, case: `${label} ${c.case}` });
+    const ratio = c.peer ? (c.better === 'higher' ? c.ours / c.peer : c.peer / c.ours) : NaN;
+    log(
+      `${label} ${c.case}: ours ${c.ours.toFixed(2)} ${c.unit}, ${c.peer_name} ${c.peer?.toFixed(2)} (${ratio.toFixed(2)}x)`,
+    );
+  };
+  for (const [name, m, k, n] of MATMULS) {
+    const flops = 2 * m * k * n;
+    const tB = transposed(name);
+    const oursMs = await ourMatmul(ours, m, k, n, tB);
+    const peerMs = await tfMatmul(m, k, n, tB, ours.name === 'webgpu');
+    add({
+      case: `matmul ${name}`,
+      metric: 'throughput',
+      unit: 'GFLOPS',
+      better: 'higher',
+      ours: flops / oursMs / 1e6,
+      peer: flops / peerMs / 1e6,
+      peer_name: peer,
+    });
+  }
+  const attOurs = await ourAttention(ours, true);
+  const attPeer = await tfAttention();
+  const shape = `B${ATT.b} H${ATT.h} T${ATT.t} D${ATT.d} causal`;
+  add({
+    case: `attention fwd+bwd ${shape}`,
+    metric: 'latency',
+    unit: 'ms',
+    better: 'lower',
+    ours: attOurs,
+    peer: attPeer,
+    peer_name: peer,
+  });
+  const attUnfused = await ourAttention(ours, false);
+  add({
+    case: `attention fwd+bwd ${shape}, fused vs our unfused chain`,
+    metric: 'latency',
+    unit: 'ms',
+    better: 'lower',
+    ours: attOurs,
+    peer: attUnfused,
+    peer_name: `agentlm ${ours.name} unfused`,
+  });
+  const mlpOurs = await ourMlp(ours);
+  const mlpPeer = await tfMlp();
+  add({
+    case: `MLP block fwd+bwd T${MLP.t} d${MLP.d} ffn${MLP.f}`,
+    metric: 'latency',
+    unit: 'ms',
+    better: 'lower',
+    ours: mlpOurs,
+    peer: mlpPeer,
+    peer_name: peer,
+  });
+  return cases;
+}
+
+export async function run(log: Log): Promise<{ cases: BenchCase[]; machine?: Record<string, unknown> }> {
+  const cases: BenchCase[] = [];
+  const machine: Record<string, unknown> = {};
+
+  await import('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const cpu = createCpuBackend();
+  cases.push(...(await suite('cpu', cpu, 'tfjs-wasm', log)));
+
+  let gpu: Backend | null = null;
+  try {
+    gpu = await initBackend('webgpu');
+  } catch (e) {
+    log(`webgpu unavailable, skipping its cases: ${(e as Error).message}`);
+  }
+  if (gpu) {
+    // TF.js only checks that navigator.gpu exists (Node 20 has no navigator); it runs on our device.
+    (globalThis as { navigator?: unknown }).navigator ??= { gpu: {} };
+    const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+    const device = (gpu as unknown as { device: ConstructorParameters<typeof WebGPUBackend>[0] }).device;
+    // Its kernels are registered under the name 'webgpu', so its factory is replaced by one on our device.
+    if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+    tf.registerBackend('webgpu', () => new WebGPUBackend(device));
+    await tf.setBackend('webgpu');
+    if (tf.getBackend() !== 'webgpu')
+      throw new Error(`TF.js webgpu did not initialize (backend: ${tf.getBackend()})`);
+    await tf.ready();
+    machine.webgpu =
+      'Dawn (webgpu npm package) on Mesa lavapipe (software Vulkan); TF.js webgpu on the same GPUDevice';
+    cases.push(...(await suite('webgpu', gpu, 'tfjs-webgpu', log)));
+  }
+  machine.peers =
+    'TF.js 4.22 (tfjs-backend-wasm, tfjs-backend-webgpu); onnxruntime-node did not install (its postinstall downloads from nuget, offline here)';
+  return { cases, machine };
+}
