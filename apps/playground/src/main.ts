@@ -1,15 +1,14 @@
 import './style.css';
-import type { ChatTurn, ModelFiles, Reply, Request } from './protocol.js';
+import type { BackendPreference, ModelFiles, Reply, Request } from './protocol.js';
 import { deleteCached, formatBytes, listCached, readCached, saveCached } from './store.js';
 
 /** The page: UI only. Every model, tokenizer and training computation runs in worker.ts. */
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-const post = (req: Request, transfer: Transferable[] = []) => worker.postMessage(req, transfer);
+const post = (req: Request) => worker.postMessage(req);
 
 const transcript = $<HTMLOListElement>('transcript');
 const sendButton = $<HTMLButtonElement>('chat-send');
-const history: ChatTurn[] = [];
 let current: { body: HTMLElement; reasoning: HTMLElement | null; text: string } | null = null;
 let lossPoints: number[] = [];
 let modelReady = false;
@@ -57,12 +56,18 @@ $<HTMLFormElement>('chat-form').addEventListener('submit', (e) => {
   const text = input.value.trim();
   if (!text || sendButton.disabled) return;
   input.value = '';
-  history.push({ role: 'user', content: text });
   addMessage('user', text);
   const body = addMessage('assistant', '');
+  body.setAttribute('aria-busy', 'true');
   current = { body, reasoning: null, text: '' };
   sendButton.disabled = true;
-  post({ type: 'chat', messages: history, maxNewTokens: 64 });
+  post({
+    type: 'chat',
+    text,
+    maxNewTokens: Number($<HTMLInputElement>('chat-max-tokens').value),
+    thinking: $<HTMLInputElement>('chat-thinking').checked,
+    tools: $<HTMLInputElement>('chat-tools').checked,
+  });
 });
 
 function appendReasoning(text: string): void {
@@ -79,13 +84,19 @@ function appendReasoning(text: string): void {
   current.reasoning.textContent += text;
 }
 
-function showToolCall(name: string, args: unknown, result: string): void {
+function showToolCall(name: string, args: unknown, result: string, ok: boolean): void {
   if (!current) return;
   const card = document.createElement('div');
-  card.className = 'tool-card';
+  card.className = ok ? 'tool-card' : 'tool-card failed';
   card.setAttribute('role', 'group');
   card.setAttribute('aria-label', `tool call ${name}`);
-  card.textContent = `${name}(${JSON.stringify(args)}) → ${result}`;
+  const title = document.createElement('strong');
+  title.textContent = `🔧 ${name}`;
+  const call = document.createElement('code');
+  call.textContent = JSON.stringify(args);
+  const out = document.createElement('div');
+  out.textContent = `→ ${result}`;
+  card.append(title, ' ', call, out);
   current.body.before(card);
 }
 
@@ -97,11 +108,20 @@ $<HTMLTextAreaElement>('tok-input').addEventListener('input', tokenize);
 
 function showTokens(ids: number[], pieces: string[]): void {
   const out = $<HTMLDivElement>('tok-output');
+  if (!modelReady) {
+    out.replaceChildren();
+    $('tok-summary').textContent = 'Load a model (Model tab) or train one (Train tab) to see its tokens.';
+    return;
+  }
   out.replaceChildren(
     ...pieces.map((piece, i) => {
       const span = document.createElement('span');
       span.textContent = piece;
       span.title = `id ${ids[i]}`;
+      span.dataset.id = String(ids[i]);
+      const id = document.createElement('sub');
+      id.textContent = String(ids[i]);
+      span.append(id);
       span.style.background = `hsl(${(ids[i] * 47) % 360} 70% 60% / 0.35)`;
       return span;
     }),
@@ -133,18 +153,22 @@ function drawLoss(): void {
 // Model loading: file picker, drag and drop, and the OPFS cache.
 async function loadFiles(fileList: FileList | File[]): Promise<void> {
   const files: ModelFiles = {};
-  for (const file of fileList) files[file.name] = await file.arrayBuffer();
+  for (const file of fileList) files[file.name] = file;
   if (!files['config.json']) {
     notify('config.json is missing: choose all the files of a model directory');
     return;
   }
   const name = `model-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
+  $('load-status').textContent = `loading ${name}…`;
   try {
     await saveCached(name, files);
   } catch (err) {
-    notify(`could not cache the model (${(err as Error).message}); it is loaded for this session only`);
+    const quota = (err as Error).name === 'QuotaExceededError';
+    notify(
+      `${quota ? 'Browser storage is full' : 'Could not cache the model'} (${(err as Error).message}); it is loaded for this session only${quota ? ' — delete cached models below to make room' : ''}.`,
+    );
   }
-  post({ type: 'load', name, files }, Object.values(files));
+  post({ type: 'load', name, files });
 }
 
 const dropZone = $<HTMLLabelElement>('drop-zone');
@@ -173,8 +197,8 @@ async function refreshCache(): Promise<void> {
         const load = document.createElement('button');
         load.textContent = `Load ${name} (${formatBytes(bytes)})`;
         load.addEventListener('click', async () => {
-          const files = await readCached(name);
-          post({ type: 'load', name, files }, Object.values(files));
+          $('load-status').textContent = `loading ${name}…`;
+          post({ type: 'load', name, files: await readCached(name) });
         });
         const remove = document.createElement('button');
         remove.textContent = 'Delete';
@@ -193,6 +217,16 @@ async function refreshCache(): Promise<void> {
   }
 }
 
+function modelLoaded(name: string, parameters: number, kvBytesPerToken: number): void {
+  $('stat-model').textContent =
+    `${name} (${(parameters / 1e6).toFixed(2)}M params, KV ${formatBytes(kvBytesPerToken)}/token)`;
+  modelReady = true;
+  sendButton.disabled = false;
+  transcript.replaceChildren();
+  if ($('panel-tokenizer').hidden === false) tokenize();
+}
+
+worker.addEventListener('error', (e) => notify(`The compute worker failed: ${e.message}`));
 worker.addEventListener('message', (event: MessageEvent<Reply>) => {
   const msg = event.data;
   switch (msg.type) {
@@ -200,10 +234,13 @@ worker.addEventListener('message', (event: MessageEvent<Reply>) => {
       $('backend').textContent = `backend: ${msg.backend}`;
       if (msg.notice) notify(msg.notice);
       break;
+    case 'progress':
+      $('load-status').textContent = msg.text;
+      $('train-status').textContent = msg.text;
+      break;
     case 'loaded':
-      $('stat-model').textContent = `${msg.name} (${(msg.parameters / 1e6).toFixed(2)}M params)`;
-      modelReady = true;
-      sendButton.disabled = false;
+      modelLoaded(msg.name, msg.parameters, msg.kvBytesPerToken);
+      $('load-status').textContent = `${msg.name} is loaded: chat with it in the Chat tab.`;
       notify(null);
       void refreshCache();
       break;
@@ -217,7 +254,7 @@ worker.addEventListener('message', (event: MessageEvent<Reply>) => {
       appendReasoning(msg.text);
       break;
     case 'tool':
-      showToolCall(msg.name, msg.arguments, msg.result);
+      showToolCall(msg.name, msg.arguments, msg.result, msg.ok);
       break;
     case 'stats':
       $('stat-tps').textContent = msg.tokensPerSecond.toFixed(1);
@@ -225,7 +262,8 @@ worker.addEventListener('message', (event: MessageEvent<Reply>) => {
       $('stat-kv').textContent = formatBytes(msg.kvBytes);
       break;
     case 'done':
-      history.push({ role: 'assistant', content: msg.content });
+      current?.body.removeAttribute('aria-busy');
+      if (current && !current.text) current.body.textContent = msg.content || '(no answer)';
       current = null;
       sendButton.disabled = false;
       break;
@@ -234,15 +272,13 @@ worker.addEventListener('message', (event: MessageEvent<Reply>) => {
       break;
     case 'trainStep':
       lossPoints.push(msg.loss);
-      $('train-status').textContent = `step ${msg.step}: loss ${msg.loss.toFixed(4)}`;
+      $('train-status').textContent = `step ${msg.step}/${msg.steps}: loss ${msg.loss.toFixed(4)}`;
       drawLoss();
       break;
     case 'trained':
       $<HTMLButtonElement>('train-start').disabled = false;
       $('train-status').textContent += ' — done; the trained model is loaded in the Chat tab';
-      $('stat-model').textContent = msg.name;
-      modelReady = true;
-      sendButton.disabled = false;
+      modelLoaded(msg.name, msg.parameters, msg.kvBytesPerToken);
       break;
     case 'error': {
       const hint = {
@@ -256,13 +292,15 @@ worker.addEventListener('message', (event: MessageEvent<Reply>) => {
       notify(`${msg.message}${hint ? ` — ${hint}` : ''}`);
       sendButton.disabled = !modelReady;
       $<HTMLButtonElement>('train-start').disabled = false;
+      current?.body.removeAttribute('aria-busy');
       current = null;
       break;
     }
   }
 });
 
+const requested = new URLSearchParams(location.search).get('backend');
 post({
   type: 'init',
-  backend: (new URLSearchParams(location.search).get('backend') as 'cpu' | 'webgpu') ?? 'auto',
+  backend: (['cpu', 'webgpu'].includes(requested ?? '') ? requested : 'auto') as BackendPreference,
 });

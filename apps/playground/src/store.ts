@@ -41,8 +41,7 @@ export async function readCached(name: string): Promise<ModelFiles> {
   const dir = await (await modelsRoot()).getDirectoryHandle(name);
   const files: ModelFiles = {};
   for await (const [file, handle] of dir as unknown as AsyncIterable<[string, FileSystemHandle]>) {
-    if (handle.kind === 'file')
-      files[file] = await (await (handle as FileSystemFileHandle).getFile()).arrayBuffer();
+    if (handle.kind === 'file') files[file] = await (handle as FileSystemFileHandle).getFile();
   }
   return files;
 }

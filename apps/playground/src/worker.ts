@@ -1,25 +1,170 @@
-import type { Reply, Request } from './protocol.js';
+import './shims/globals.js';
+import { ChatSession, fromModel, type LoadedEngine } from '@agentlm/inference';
+import { loadModelFromFiles, type YoutuModel } from '@agentlm/model';
+import { autoFallback, type Backend, initBackend } from '@agentlm/tensor';
+import { Tokenizer } from '@agentlm/tokenizer';
+import type { ErrorKind, ModelFiles, Reply, Request } from './protocol.js';
+import { demoTools } from './tools.js';
+import { trainNano } from './train.js';
 
-/** The compute worker: owns the backend, the loaded model and the trainer so the page never freezes. */
+/** The compute worker: owns the backend, the loaded model, the chat and the trainer so the page never freezes. */
 const reply = (msg: Reply) => postMessage(msg);
 
-async function detectBackend(preference: 'auto' | 'cpu' | 'webgpu'): Promise<Reply> {
-  if (preference === 'cpu') return { type: 'ready', backend: 'cpu' };
-  const adapter = 'gpu' in navigator && navigator.gpu ? await navigator.gpu.requestAdapter() : null;
-  if (adapter) return { type: 'ready', backend: 'webgpu' };
-  return {
-    type: 'ready',
-    backend: 'cpu',
-    notice: 'WebGPU is not available in this browser: running on the CPU backend.',
-  };
+let backend: Backend | null = null;
+let loaded: (LoadedEngine & { youtu: YoutuModel; chat: ChatSession | null }) | null = null;
+const tools = demoTools();
+
+async function init(preference: Request & { type: 'init' }): Promise<void> {
+  const hasGpu = typeof navigator !== 'undefined' && 'gpu' in navigator && Boolean(navigator.gpu);
+  const wanted =
+    preference.backend === 'webgpu' || (preference.backend === 'auto' && hasGpu) ? preference.backend : 'cpu';
+  backend = await initBackend(wanted);
+  const notice =
+    backend.name === 'cpu' && preference.backend !== 'cpu'
+      ? `WebGPU is not available here (${autoFallback() ?? 'this browser has no navigator.gpu'}): running on the CPU backend, which is slower.`
+      : undefined;
+  reply({ type: 'ready', backend: backend.name, ...(notice ? { notice } : {}) });
 }
 
-addEventListener('message', async (event: MessageEvent<Request>) => {
-  const req = event.data;
-  try {
-    if (req.type === 'init') reply(await detectBackend(req.backend));
-    else reply({ type: 'error', kind: 'internal', message: `${req.type} is not available yet` });
-  } catch (err) {
-    reply({ type: 'error', kind: 'internal', message: (err as Error).message });
+async function text(blob: Blob | undefined): Promise<string | null> {
+  return blob === undefined ? null : await blob.text();
+}
+
+/** Replaces the active model (disposing the previous one) and opens a chat over it. */
+function activate(
+  name: string,
+  youtu: YoutuModel,
+  tokenizer: Tokenizer | null,
+): { parameters: number; kvBytesPerToken: number } {
+  loaded?.chat?.session.dispose();
+  loaded?.youtu.dispose();
+  const engine = fromModel(youtu, tokenizer, { name });
+  const chat =
+    engine.format === null
+      ? null
+      : new ChatSession(engine.engine.createSession(), { format: engine.format, tools, maxSteps: 3 });
+  loaded = { ...engine, youtu, chat };
+  const parameters = youtu.parameters().reduce((n, p) => n + p.size, 0);
+  return { parameters, kvBytesPerToken: engine.model.cacheBytesPerToken().latent };
+}
+
+async function load(name: string, files: ModelFiles): Promise<void> {
+  const youtu = await loadModelFromFiles(files, {
+    backend: backend ?? undefined,
+    requiresGrad: false,
+    label: name,
+    onProgress: (p) =>
+      reply({ type: 'progress', text: `loading ${p.name} (${p.loaded}/${p.total} tensors)` }),
+  });
+  const tokenizerJson = await text(files['tokenizer.json']);
+  const tokenizer =
+    tokenizerJson === null
+      ? null
+      : Tokenizer.fromJSON(tokenizerJson, (await text(files['tokenizer_config.json'])) ?? {});
+  reply({ type: 'loaded', name, ...activate(name, youtu, tokenizer) });
+}
+
+async function chat(req: Request & { type: 'chat' }): Promise<void> {
+  const chat = loaded?.chat;
+  if (!loaded || !chat)
+    throw Object.assign(new Error('load a model with tokenizer files first'), { kind: 'input' });
+  const bytesPerToken = loaded.model.cacheBytesPerToken().latent;
+  const started = performance.now();
+  let firstTokenAt: number | null = null;
+  let generated = 0;
+  const stats = () => {
+    const now = performance.now();
+    const ttft = (firstTokenAt ?? now) - started;
+    const decodeSeconds = Math.max(1e-3, (now - (firstTokenAt ?? now)) / 1000);
+    reply({
+      type: 'stats',
+      tokensPerSecond: generated > 1 ? (generated - 1) / decodeSeconds : 0,
+      timeToFirstTokenMs: ttft,
+      kvBytes: chat.session.cachedTokens * bytesPerToken,
+    });
+  };
+  const turn = chat.send(req.text, {
+    ...(req.tools ? {} : { tools: [] }),
+    maxNewTokens: req.maxNewTokens,
+    thinking: req.thinking,
+    temperature: 0.7,
+    topK: 20,
+  });
+  for (;;) {
+    const next = await turn.next();
+    if (next.done) {
+      stats();
+      reply({ type: 'done', content: next.value.message.content });
+      return;
+    }
+    const event = next.value;
+    if (event.type === 'delta') {
+      firstTokenAt ??= performance.now();
+      generated++;
+      reply({ type: event.kind === 'reasoning' ? 'reasoning' : 'token', text: event.text });
+      if (generated % 4 === 0) stats();
+    } else if (event.type === 'tool_result') {
+      reply({
+        type: 'tool',
+        name: event.call.name,
+        arguments: event.call.arguments,
+        result: event.outcome.content,
+        ok: event.outcome.ok,
+      });
+    }
   }
+}
+
+function tokenize(input: string): void {
+  const tokenizer = loaded?.tokenizer;
+  if (!tokenizer) {
+    reply({ type: 'tokens', ids: [], pieces: [] });
+    return;
+  }
+  const ids = tokenizer.encode(input);
+  reply({ type: 'tokens', ids, pieces: ids.map((id) => tokenizer.decode([id])) });
+}
+
+async function train(steps: number): Promise<void> {
+  if (!backend) throw new Error('the backend is not ready yet');
+  const trained = await trainNano(
+    backend,
+    steps,
+    (step, loss) => reply({ type: 'trainStep', step, steps, loss }),
+    (text) => reply({ type: 'progress', text }),
+  );
+  const name = `nano trained here (${steps} steps)`;
+  reply({ type: 'trained', name, ...activate(name, trained.model, trained.tokenizer) });
+}
+
+/** Sorts a failure into what the page can explain: device loss, out of memory, storage quota, bad input. */
+function classify(err: unknown): { kind: ErrorKind; message: string } {
+  const e = err as Error & { kind?: ErrorKind; code?: string };
+  const message = `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(err)}`;
+  if (e.kind) return { kind: e.kind, message };
+  if (/device (was )?lost/i.test(e.message)) return { kind: 'device-lost', message };
+  if (e.name === 'QuotaExceededError') return { kind: 'quota', message };
+  if (e instanceof RangeError || /out of memory|out-of-memory|allocation failed/i.test(e.message))
+    return { kind: 'out-of-memory', message };
+  if (/Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError')
+    return { kind: 'input', message };
+  return { kind: 'internal', message };
+}
+
+// One request at a time, in order: a chat never overlaps training or loading.
+let queue = Promise.resolve();
+addEventListener('message', (event: MessageEvent<Request>) => {
+  const req = event.data;
+  queue = queue.then(async () => {
+    try {
+      if (req.type === 'init') await init(req);
+      else if (req.type === 'load') await load(req.name, req.files);
+      else if (req.type === 'chat') await chat(req);
+      else if (req.type === 'reset') loaded?.chat?.reset();
+      else if (req.type === 'tokenize') tokenize(req.text);
+      else if (req.type === 'train') await train(req.steps);
+    } catch (err) {
+      reply({ type: 'error', ...classify(err) });
+    }
+  });
 });

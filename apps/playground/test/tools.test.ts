@@ -1,22 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { runTool } from '../src/tools.js';
+import { demoTools } from '../src/tools.js';
 
 describe('in-browser demo tools', () => {
-  it('evaluates arithmetic with precedence and parentheses, without eval', () => {
-    expect(runTool('calculator', { expression: '17 * 23' })).toBe('391');
-    expect(runTool('calculator', { expression: '2 + 3 * (4 - 1) / 3' })).toBe('5');
-    expect(runTool('calculator', { expression: '-4 + 10' })).toBe('6');
+  const tools = demoTools();
+
+  it('offers the calculator, the clock and the unit converter', () => {
+    expect(tools.specs().map((s) => s.name)).toEqual(['calculator', 'current_time', 'convert_length']);
   });
 
-  it('returns errors as tool results so the model can recover', () => {
-    expect(runTool('calculator', { expression: 'alert(1)' })).toMatch(/^error: unsupported characters/);
-    expect(runTool('calculator', { expression: '(1 + 2' })).toBe('error: missing )');
-    expect(runTool('nope', {})).toBe('error: unknown tool nope');
+  it('runs the inference calculator (no eval)', async () => {
+    expect(await tools.call({ name: 'calculator', arguments: { expression: '17 * 23' } })).toMatchObject({
+      ok: true,
+      content: '391',
+    });
   });
 
-  it('converts lengths', () => {
-    expect(Number(runTool('convert_length', { value: 1, from: 'km', to: 'm' }))).toBe(1000);
-    expect(Number(runTool('convert_length', { value: 12, from: 'in', to: 'ft' }))).toBeCloseTo(1, 12);
-    expect(runTool('convert_length', { value: 1, from: 'parsec', to: 'm' })).toMatch(/^error: unknown unit/);
+  it('converts lengths and reports bad units as a tool result the model can read', async () => {
+    const km = await tools.call({ name: 'convert_length', arguments: { value: 1, from: 'km', to: 'm' } });
+    expect(Number(km.content)).toBe(1000);
+    const inches = await tools.call({
+      name: 'convert_length',
+      arguments: { value: 12, from: 'in', to: 'ft' },
+    });
+    expect(Number(inches.content)).toBeCloseTo(1, 12);
+    const bad = await tools.call({
+      name: 'convert_length',
+      arguments: { value: 1, from: 'parsec', to: 'm' },
+    });
+    expect(bad.ok).toBe(false);
+    expect(bad.content).toMatch(/invalid arguments.*from/);
   });
 });
