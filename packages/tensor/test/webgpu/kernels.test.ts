@@ -109,7 +109,6 @@ describe.runIf(gpu)('webgpu kernels match the cpu kernels', { timeout: 120_000 }
     await expectClose(o);
     for (const dtype of ['f32', 'bf16', 'f16'] as const) {
       const src = outs(35, dtype);
-      gpu!.cast(a.g, src.g); // only to get 16-bit data: cast the first 6 then fill the rest through copy below
       const x = pair(rand(35));
       gpu!.cast(x.g, src.g);
       cpu.cast(x.c, src.c);
@@ -235,7 +234,7 @@ describe.runIf(gpu)('webgpu kernels match the cpu kernels', { timeout: 120_000 }
     cpu.swiglu(x.c, dy.c, s.c);
     await expectClose(s);
     const [dg, du] = [outs(387), outs(387)];
-    gpu!.swigluBackward(x.g, w.g.size === 129 ? dy.g : dy.g, x.g, dg.g, du.g);
+    gpu!.swigluBackward(x.g, dy.g, x.g, dg.g, du.g);
     cpu.swigluBackward(x.c, dy.c, x.c, dg.c, du.c);
     await expectClose(dg);
     await expectClose(du);
