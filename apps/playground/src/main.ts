@@ -1,4 +1,5 @@
 import './style.css';
+import { modelDirectoryFiles } from './files.js';
 import type { BackendPreference, ModelFiles, Reply, Request } from './protocol.js';
 import { deleteCached, formatBytes, listCached, readCached, saveCached } from './store.js';
 
@@ -152,13 +153,14 @@ function drawLoss(): void {
 
 // Model loading: file picker, drag and drop, and the OPFS cache.
 async function loadFiles(fileList: FileList | File[]): Promise<void> {
-  const files: ModelFiles = {};
-  for (const file of fileList) files[file.name] = file;
-  if (!files['config.json']) {
-    notify('config.json is missing: choose all the files of a model directory');
+  const found = modelDirectoryFiles(fileList);
+  if (!found) {
+    notify('config.json is missing: choose all the files of a model directory (or its folder)');
     return;
   }
-  const name = `model-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
+  const files: ModelFiles = Object.fromEntries(found.files);
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+  const name = `${found.folder.split('/').pop() || 'model'}-${stamp}`;
   $('load-status').textContent = `loading ${name}…`;
   try {
     await saveCached(name, files);
@@ -172,10 +174,12 @@ async function loadFiles(fileList: FileList | File[]): Promise<void> {
 }
 
 const dropZone = $<HTMLLabelElement>('drop-zone');
-$<HTMLInputElement>('model-files').addEventListener('change', (e) => {
-  const input = e.target as HTMLInputElement;
-  if (input.files?.length) void loadFiles(input.files);
-});
+for (const id of ['model-files', 'model-folder']) {
+  $<HTMLInputElement>(id).addEventListener('change', (e) => {
+    const input = e.target as HTMLInputElement;
+    if (input.files?.length) void loadFiles(input.files);
+  });
+}
 dropZone.addEventListener('dragover', (e) => {
   e.preventDefault();
   dropZone.classList.add('over');
@@ -233,6 +237,11 @@ worker.addEventListener('message', (event: MessageEvent<Reply>) => {
     case 'ready':
       $('backend').textContent = `backend: ${msg.backend}`;
       if (msg.notice) notify(msg.notice);
+      if (modelReady && msg.notice) {
+        modelReady = false;
+        sendButton.disabled = true;
+        $('stat-model').textContent = 'none loaded';
+      }
       break;
     case 'progress':
       $('load-status').textContent = msg.text;
@@ -282,8 +291,7 @@ worker.addEventListener('message', (event: MessageEvent<Reply>) => {
       break;
     case 'error': {
       const hint = {
-        'device-lost':
-          'The GPU device was lost; reload the page to start again (the CPU backend is used if WebGPU stays unavailable).',
+        'device-lost': 'The GPU device was lost.',
         'out-of-memory': 'Out of memory: try a smaller model or close other tabs.',
         quota: 'Browser storage is full: delete cached models in the Model tab.',
         input: '',

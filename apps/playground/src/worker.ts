@@ -3,7 +3,8 @@ import { ChatSession, fromModel, type LoadedEngine } from '@agentlm/inference';
 import { loadModelFromFiles, type YoutuModel } from '@agentlm/model';
 import { autoFallback, type Backend, initBackend } from '@agentlm/tensor';
 import { Tokenizer } from '@agentlm/tokenizer';
-import type { ErrorKind, ModelFiles, Reply, Request } from './protocol.js';
+import { classifyError } from './errors.js';
+import type { ModelFiles, Reply, Request } from './protocol.js';
 import { demoTools } from './tools.js';
 import { trainNano } from './train.js';
 
@@ -67,7 +68,7 @@ async function load(name: string, files: ModelFiles): Promise<void> {
 async function chat(req: Request & { type: 'chat' }): Promise<void> {
   const chat = loaded?.chat;
   if (!loaded || !chat)
-    throw Object.assign(new Error('load a model with tokenizer files first'), { kind: 'input' });
+    throw Object.assign(new Error('load a model with tokenizer files first'), { kind: 'input' as const });
   const bytesPerToken = loaded.model.cacheBytesPerToken().latent;
   const started = performance.now();
   let firstTokenAt: number | null = null;
@@ -137,18 +138,15 @@ async function train(steps: number): Promise<void> {
   reply({ type: 'trained', name, ...activate(name, trained.model, trained.tokenizer) });
 }
 
-/** Sorts a failure into what the page can explain: device loss, out of memory, storage quota, bad input. */
-function classify(err: unknown): { kind: ErrorKind; message: string } {
-  const e = err as Error & { kind?: ErrorKind; code?: string };
-  const message = `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message ?? String(err)}`;
-  if (e.kind) return { kind: e.kind, message };
-  if (/device (was )?lost/i.test(e.message)) return { kind: 'device-lost', message };
-  if (e.name === 'QuotaExceededError') return { kind: 'quota', message };
-  if (e instanceof RangeError || /out of memory|out-of-memory|allocation failed/i.test(e.message))
-    return { kind: 'out-of-memory', message };
-  if (/Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError')
-    return { kind: 'input', message };
-  return { kind: 'internal', message };
+/** After a lost GPU device, everything on it is gone: carry on with the CPU backend. */
+async function fallBackToCpu(): Promise<void> {
+  loaded = null;
+  backend = await initBackend('cpu');
+  reply({
+    type: 'ready',
+    backend: 'cpu',
+    notice: 'The GPU device was lost: switched to the CPU backend. Load or train the model again.',
+  });
 }
 
 // One request at a time, in order: a chat never overlaps training or loading.
@@ -164,7 +162,9 @@ addEventListener('message', (event: MessageEvent<Request>) => {
       else if (req.type === 'tokenize') tokenize(req.text);
       else if (req.type === 'train') await train(req.steps);
     } catch (err) {
-      reply({ type: 'error', ...classify(err) });
+      const failure = classifyError(err);
+      reply({ type: 'error', ...failure });
+      if (failure.kind === 'device-lost') await fallBackToCpu();
     }
   });
 });
