@@ -19,6 +19,8 @@ export interface AgentDomainScore {
   toolTasks: number;
   /** Tool tasks where the model emitted at least one well-formed `<tool_call>` (parseable JSON with a name and arguments). */
   toolTasksWithCall: number;
+  /** Tool tasks where the model opened a `<tool_call>` at all (well-formed or not): the format's first sign. */
+  toolTasksWithAttempt: number;
   /** `<tool_call>` blocks emitted, and those the environment accepted (known tool, arguments valid by its schema). */
   calls: number;
   validCalls: number;
@@ -32,6 +34,8 @@ export interface AgentEvalResult {
   toolCallValidity: number;
   /** Over tool tasks: tasks with a well-formed call / tool tasks. */
   toolCallRate: number;
+  /** Over tool tasks: tasks where a `<tool_call>` was opened at all / tool tasks. */
+  toolCallAttemptRate: number;
   /** One transcript per task (rendered turns), for the report. */
   transcripts: { id: string; domain: string; passed: boolean; turns: string[] }[];
 }
@@ -86,6 +90,7 @@ export async function evaluateAgent(tasks: Task[], opts: AgentEvalOptions): Prom
       passed: 0,
       toolTasks: 0,
       toolTasksWithCall: 0,
+      toolTasksWithAttempt: 0,
       calls: 0,
       validCalls: 0,
     };
@@ -100,6 +105,7 @@ export async function evaluateAgent(tasks: Task[], opts: AgentEvalOptions): Prom
     const turns: string[] = [];
     let final: string | null = null;
     let sawCall = false;
+    let sawAttempt = false;
     for (let turn = 0; turn < maxTurns; turn++) {
       const prompt = encodeChat(opts.tokenizer, messages, {
         tools: toolSpecs(task),
@@ -114,6 +120,7 @@ export async function evaluateAgent(tasks: Task[], opts: AgentEvalOptions): Prom
       turns.push(text);
       const { calls, malformed } = parseToolCalls(text);
       score.calls += calls.length + malformed;
+      if (calls.length + malformed > 0) sawAttempt = true;
       if (calls.length === 0) {
         final = text;
         break;
@@ -137,6 +144,7 @@ export async function evaluateAgent(tasks: Task[], opts: AgentEvalOptions): Prom
       });
     }
     if (sawCall && task.tools.length > 0) score.toolTasksWithCall++;
+    if (sawAttempt && task.tools.length > 0) score.toolTasksWithAttempt++;
     const episode = {
       task,
       turns: [],
@@ -160,6 +168,8 @@ export async function evaluateAgent(tasks: Task[], opts: AgentEvalOptions): Prom
         sum((s) => s.tasks),
       ),
     toolCallValidity: sum((s) => s.calls) === 0 ? 0 : sum((s) => s.validCalls) / sum((s) => s.calls),
+    toolCallAttemptRate:
+      sum((s) => s.toolTasks) === 0 ? 0 : sum((s) => s.toolTasksWithAttempt) / sum((s) => s.toolTasks),
     toolCallRate:
       sum((s) => s.toolTasks) === 0 ? 0 : sum((s) => s.toolTasksWithCall) / sum((s) => s.toolTasks),
     transcripts,

@@ -72,7 +72,30 @@ describe('evaluateAgent', () => {
       tokenizer,
       contextLength: 100_000,
     });
-    expect(r.byDomain.tools).toMatchObject({ tasks: 1, passed: 0, toolTasksWithCall: 0, calls: 0 });
+    expect(r.byDomain.tools).toMatchObject({
+      tasks: 1,
+      passed: 0,
+      toolTasksWithCall: 0,
+      toolTasksWithAttempt: 0,
+      calls: 0,
+    });
+    expect(r.toolCallRate).toBe(0);
+  });
+
+  it('tells an opened but malformed call from a well-formed one', async () => {
+    const task = generateTask('tools', 1, 5, 3);
+    const r = await evaluateAgent([task], {
+      decoder: replay(['<think>x</think><tool_call>{"name": "arguments": "arguments"']),
+      tokenizer,
+      contextLength: 100_000,
+    });
+    expect(r.byDomain.tools).toMatchObject({
+      toolTasksWithAttempt: 1,
+      toolTasksWithCall: 0,
+      calls: 1,
+      validCalls: 0,
+    });
+    expect(r.toolCallAttemptRate).toBe(1);
     expect(r.toolCallRate).toBe(0);
   });
 

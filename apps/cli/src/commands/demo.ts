@@ -38,7 +38,8 @@ export function registerDemo(program: Command): void {
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       process.stdout.write(
         `\nagent-task success on ${r.agent.tasks} held-out tasks: ${pct(r.agent.before.successRate)} before mid-training → ${pct(r.agent.after.successRate)} after; ` +
-          `well-formed tool calls ${pct(r.agent.before.toolCallRate)} → ${pct(r.agent.after.toolCallRate)}\n` +
+          `tool tasks opening a <tool_call> ${pct(r.agent.before.toolCallAttemptRate)} → ${pct(r.agent.after.toolCallAttemptRate)}, ` +
+          `well-formed calls ${pct(r.agent.before.toolCallRate)} → ${pct(r.agent.after.toolCallRate)}\n` +
           `checkpoint: ${r.checkpoint}\nreport: ${r.report}\ndemo finished in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
       );
     });

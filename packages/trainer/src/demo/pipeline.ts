@@ -269,7 +269,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     agent: await agentEval(pre.model),
   }));
   log(
-    `  agent tasks passed ${pct(before.agent.successRate)}, tool-call rate ${pct(before.agent.toolCallRate)}, validity ${pct(before.agent.toolCallValidity)}`,
+    `  agent tasks passed ${pct(before.agent.successRate)}, <tool_call> opened on ${pct(before.agent.toolCallAttemptRate)} of tool tasks, well-formed ${pct(before.agent.toolCallRate)}, validity ${pct(before.agent.toolCallValidity)}`,
   );
 
   const mid = await stage('agentic mid-training', () =>
@@ -300,7 +300,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     agent: await agentEval(mid.model),
   }));
   log(
-    `  agent tasks passed ${pct(after.agent.successRate)}, tool-call rate ${pct(after.agent.toolCallRate)}, validity ${pct(after.agent.toolCallValidity)}`,
+    `  agent tasks passed ${pct(after.agent.successRate)}, <tool_call> opened on ${pct(after.agent.toolCallAttemptRate)} of tool tasks, well-formed ${pct(after.agent.toolCallRate)}, validity ${pct(after.agent.toolCallValidity)}`,
   );
 
   const checkpoint = join(out, 'model');

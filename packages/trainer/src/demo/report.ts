@@ -29,21 +29,21 @@ function series(
 
 function agentTable(before: AgentEvalResult, after: AgentEvalResult): string[] {
   const lines = [
-    '| domain | tasks | passed before | passed after | tool-call rate before | after | valid calls before | after |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| domain | tasks | passed before | passed after | `<tool_call>` opened before | after | well-formed call before | after | valid calls before | after |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const domains = [...new Set([...Object.keys(before.byDomain), ...Object.keys(after.byDomain)])];
   for (const d of domains) {
     const b = before.byDomain[d];
     const a = after.byDomain[d];
     if (!a || !b) continue;
-    const rate = (s: typeof a) => (s.toolTasks ? `${s.toolTasksWithCall}/${s.toolTasks}` : '–');
+    const rate = (s: typeof a, n: number) => (s.toolTasks ? `${n}/${s.toolTasks}` : '–');
     lines.push(
-      `| ${d} | ${a.tasks} | ${b.passed} | ${a.passed} | ${rate(b)} | ${rate(a)} | ${b.validCalls}/${b.calls} | ${a.validCalls}/${a.calls} |`,
+      `| ${d} | ${a.tasks} | ${b.passed} | ${a.passed} | ${rate(b, b.toolTasksWithAttempt)} | ${rate(a, a.toolTasksWithAttempt)} | ${rate(b, b.toolTasksWithCall)} | ${rate(a, a.toolTasksWithCall)} | ${b.validCalls}/${b.calls} | ${a.validCalls}/${a.calls} |`,
     );
   }
   lines.push(
-    `| **all** | ${Object.values(after.byDomain).reduce((n, s) => n + s.tasks, 0)} | **${pct(before.successRate)}** | **${pct(after.successRate)}** | ${pct(before.toolCallRate)} | ${pct(after.toolCallRate)} | ${pct(before.toolCallValidity)} | ${pct(after.toolCallValidity)} |`,
+    `| **all** | ${Object.values(after.byDomain).reduce((n, s) => n + s.tasks, 0)} | **${pct(before.successRate)}** | **${pct(after.successRate)}** | ${pct(before.toolCallAttemptRate)} | ${pct(after.toolCallAttemptRate)} | ${pct(before.toolCallRate)} | ${pct(after.toolCallRate)} | ${pct(before.toolCallValidity)} | ${pct(after.toolCallValidity)} |`,
   );
   return lines;
 }
@@ -131,7 +131,7 @@ export function writeDemoReport(r: DemoResult, inputs: ReportInputs): void {
     '',
     ...agentTable(r.agent.before, r.agent.after),
     '',
-    '*tool-call rate*: tool tasks where the model emitted a well-formed `<tool_call>` (JSON with a name and an arguments object); *valid calls*: calls the environment accepted (known tool, arguments valid by its JSON schema) over calls emitted.',
+    '*`<tool_call>` opened*: tool tasks where the model started a tool call at all; *well-formed call*: tool tasks with a `<tool_call>` holding JSON with a name and an arguments object; *valid calls*: calls the environment accepted (known tool, arguments valid by its JSON schema) over calls emitted, malformed ones included.',
     '',
     '## Stages',
     '',
