@@ -148,7 +148,9 @@ function drawLoss(): void {
   const x = (i: number) => 10 + (380 * i) / (lossPoints.length - 1);
   const y = (v: number) => 150 - (140 * (v - min)) / Math.max(1e-9, max - min);
   const d = lossPoints.map((v, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join('');
-  svg.innerHTML = `<path d="${d}" fill="none" stroke="currentColor" stroke-width="2"/><text x="12" y="14" font-size="11" fill="currentColor">loss ${lossPoints.at(-1)?.toFixed(3)}</text>`;
+  const last = lossPoints.at(-1)?.toFixed(3);
+  svg.innerHTML = `<path d="${d}" fill="none" stroke="currentColor" stroke-width="2"/><text x="12" y="14" font-size="11" fill="currentColor">loss ${last} (max ${max.toFixed(2)}, min ${min.toFixed(2)}, ${lossPoints.length} steps)</text>`;
+  svg.setAttribute('aria-label', `Training loss over ${lossPoints.length} steps, now ${last}`);
 }
 
 // Model loading: file picker, drag and drop, and the OPFS cache.
@@ -188,8 +190,31 @@ dropZone.addEventListener('dragleave', () => dropZone.classList.remove('over'));
 dropZone.addEventListener('drop', (e) => {
   e.preventDefault();
   dropZone.classList.remove('over');
-  if (e.dataTransfer?.files.length) void loadFiles(e.dataTransfer.files);
+  const entries = [...(e.dataTransfer?.items ?? [])]
+    .map((item) => item.webkitGetAsEntry())
+    .filter((x) => x !== null);
+  Promise.all(entries.map((entry) => droppedFiles(entry, '')))
+    .then((lists) => loadFiles(lists.flat()))
+    .catch((err: Error) => notify(`Could not read the dropped files: ${err.message}`));
 });
+
+/** The files under a dropped entry, with their folder path (a dropped folder's `files` list is empty). */
+async function droppedFiles(entry: FileSystemEntry, parent: string): Promise<File[]> {
+  const path = parent ? `${parent}/${entry.name}` : entry.name;
+  if (entry.isFile) {
+    const file = await new Promise<File>((ok, fail) => (entry as FileSystemFileEntry).file(ok, fail));
+    Object.defineProperty(file, 'webkitRelativePath', { value: path });
+    return [file];
+  }
+  const reader = (entry as FileSystemDirectoryEntry).createReader();
+  const children: FileSystemEntry[] = [];
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((ok, fail) => reader.readEntries(ok, fail));
+    if (batch.length === 0) break;
+    children.push(...batch);
+  }
+  return (await Promise.all(children.map((child) => droppedFiles(child, path)))).flat();
+}
 
 async function refreshCache(): Promise<void> {
   const list = $<HTMLUListElement>('cache-list');

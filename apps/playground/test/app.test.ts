@@ -191,6 +191,11 @@ for (const mode of ['webgpu', 'cpu'] as const) {
       expect(second.reply.length).toBeGreaterThan(0);
 
       stage('trained model replied');
+      // The OPFS cache: the fixture is listed with its size, and Delete removes it.
+      await page.click('#tab-model');
+      await page.locator('#cache-list button', { hasText: 'Delete' }).click();
+      await page.locator('#cache-list', { hasText: 'No cached models.' }).waitFor();
+
       // Phone width: the layout still fits.
       await page.setViewportSize({ width: 390, height: 844 });
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
