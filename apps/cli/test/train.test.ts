@@ -55,6 +55,17 @@ describe('agentlm train', () => {
     expect(more.code).toBe(0);
     expect(more.stdout).toContain('resumed from');
     expect(more.stdout).toMatch(/trained 5 steps, 640 tokens/);
+    // mid-training continues from the pre-trained weights, counting assistant tokens only
+    const mid = writeConfig('mid.json', {
+      kind: 'midtrain',
+      model: { init: 'run-a.json/checkpoints/step-00000005' },
+      steps: 1,
+    });
+    const res2 = runCli(['train', mid]);
+    expect(res2.stderr).not.toMatch(/agentlm: /);
+    expect(res2.code).toBe(0);
+    expect(res2.stdout).toMatch(/midtrain: [\d,]+ parameters, 1 steps .* loss on assistant tokens/);
+    expect(existsSync(join(dir, 'run-mid.json', 'checkpoints', 'step-00000001', 'config.json'))).toBe(true);
   }, 120_000);
 
   it('names the field at fault in a bad config', () => {
