@@ -37,6 +37,15 @@ export function estimateTrainingMemory(c: YoutuConfig, rows: number, seqLen: num
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
+/** The estimate in words, with what to reduce (shared by the pre-check and the device-failure message). */
+export function describeMemory(e: MemoryEstimate, rows: number, seqLen: number): string {
+  return (
+    `training needs about ${mib(e.total)} (${mib(e.parameters)} for weights, gradients and AdamW moments, ` +
+    `${mib(e.activations)} of activations for a micro-batch of ${rows} × ${seqLen} tokens); ` +
+    'lower batch.microBatchSequences (gradient accumulation keeps the token batch size), the sequence length, or the model size'
+  );
+}
+
 /** Throws TrainerMemoryError with the estimate and what to reduce when it exceeds `availableBytes`. */
 export function checkTrainingMemory(
   c: YoutuConfig,
@@ -47,9 +56,7 @@ export function checkTrainingMemory(
   const e = estimateTrainingMemory(c, rows, seqLen);
   if (e.total > availableBytes) {
     throw new TrainerMemoryError(
-      `training needs about ${mib(e.total)} (${mib(e.parameters)} for weights, gradients and AdamW moments, ` +
-        `${mib(e.activations)} of activations for a micro-batch of ${rows} × ${seqLen} tokens) but only ${mib(availableBytes)} is free; ` +
-        'lower batch.microBatchSequences (gradient accumulation keeps the token batch size), the sequence length, or the model size',
+      `only ${mib(availableBytes)} of memory is free: ${describeMemory(e, rows, seqLen)}`,
     );
   }
   return e;

@@ -10,14 +10,14 @@ import {
   readConfig,
   type YoutuModel,
 } from '@agentlm/model';
-import { initBackend } from '@agentlm/tensor';
+import { DeviceError, initBackend } from '@agentlm/tensor';
 import { planAccumulation } from './accumulate.js';
 import type { TrainConfig } from './config.js';
 import { mixBatchSource, stageHintsFromMix } from './data.js';
-import { TrainConfigError } from './errors.js';
+import { TrainConfigError, TrainerMemoryError } from './errors.js';
 import { heldOutLoss } from './eval.js';
 import { type TrainResult, trainLoop } from './loop.js';
-import { checkTrainingMemory } from './memory.js';
+import { checkTrainingMemory, describeMemory } from './memory.js';
 import { type LrSchedule, wsdFromStageHints } from './schedule.js';
 
 export interface TrainFromConfigOptions {
@@ -91,11 +91,8 @@ export async function trainFromConfig(
       `${c.data.mix}: the mix uses ${dataset.index.vocabSize} token ids but the model's vocab_size is ${model.config.vocabSize}`,
     );
   }
-  checkTrainingMemory(
-    model.config,
-    plan.microBatchSequences,
-    Math.max(...dataset.index.stages.map((st) => st.seqLen)),
-  );
+  const longest = Math.max(...dataset.index.stages.map((st) => st.seqLen));
+  const memory = checkTrainingMemory(model.config, plan.microBatchSequences, longest);
   const o = c.optim;
   const schedule: LrSchedule =
     o.schedule === 'constant'
@@ -130,34 +127,48 @@ export async function trainFromConfig(
       .toLocaleString('en-US')} parameters, ${steps} steps of ` +
       `${plan.microBatches} × ${plan.microBatchSequences} × ${seqLen} tokens, loss on ${c.lossMask === 'all' ? 'all tokens' : 'assistant tokens'}, ${backend.name} backend`,
   );
-  return trainLoop({
-    model,
-    source: (start) => mixBatchSource(dataset, plan.microBatchSequences, start),
-    steps,
-    microBatches: plan.microBatches,
-    schedule,
-    optim: {
-      beta1: o.beta1,
-      beta2: o.beta2,
-      eps: o.eps,
-      weightDecay: o.weightDecay,
-      decayNormsAndEmbeddings: o.decayNormsAndEmbeddings,
-      clip: o.clip,
-    },
-    lossMask: c.lossMask,
-    onNonFinite: c.onNonFinite,
-    seed: c.seed,
-    runDir: c.out,
-    checkpointEvery: c.checkpoint.everySteps,
-    keepLast: c.checkpoint.keepLast,
-    tokenizerDir: tokenizerDir(c, dataset.index.tokenizer),
-    resume: opts.resume,
-    evaluate: evalSet
-      ? async (_step, m) => ({ loss: (await heldOutLoss(m, evalSet)).eval?.loss ?? Number.NaN })
-      : undefined,
-    evalEvery: c.eval?.everySteps,
-    log,
-    logEvery: c.logEverySteps,
-    progress: true,
-  });
+  try {
+    return await runLoop();
+  } catch (err) {
+    // a failed device allocation mid-run: say what the run needs and what to turn down
+    if (err instanceof DeviceError) {
+      throw new TrainerMemoryError(
+        `${err.message}; ${describeMemory(memory, plan.microBatchSequences, longest)}`,
+      );
+    }
+    throw err;
+  }
+
+  function runLoop(): Promise<TrainResult> {
+    return trainLoop({
+      model,
+      source: (start) => mixBatchSource(dataset, plan.microBatchSequences, start),
+      steps,
+      microBatches: plan.microBatches,
+      schedule,
+      optim: {
+        beta1: o.beta1,
+        beta2: o.beta2,
+        eps: o.eps,
+        weightDecay: o.weightDecay,
+        decayNormsAndEmbeddings: o.decayNormsAndEmbeddings,
+        clip: o.clip,
+      },
+      lossMask: c.lossMask,
+      onNonFinite: c.onNonFinite,
+      seed: c.seed,
+      runDir: c.out,
+      checkpointEvery: c.checkpoint.everySteps,
+      keepLast: c.checkpoint.keepLast,
+      tokenizerDir: tokenizerDir(c, dataset.index.tokenizer),
+      resume: opts.resume,
+      evaluate: evalSet
+        ? async (_step, m) => ({ loss: (await heldOutLoss(m, evalSet)).eval?.loss ?? Number.NaN })
+        : undefined,
+      evalEvery: c.eval?.everySteps,
+      log,
+      logEvery: c.logEverySteps,
+      progress: true,
+    });
+  }
 }
