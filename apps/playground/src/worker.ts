@@ -3,6 +3,7 @@ import { ChatSession, fromModel, type LoadedEngine } from '@agentlm/inference';
 import { loadModelFromFiles, type YoutuModel } from '@agentlm/model';
 import { autoFallback, type Backend, initBackend } from '@agentlm/tensor';
 import { Tokenizer } from '@agentlm/tokenizer';
+import { streamChatTurn } from './chat-turn.js';
 import { classifyError } from './errors.js';
 import type { ModelFiles, Reply, Request } from './protocol.js';
 import { demoTools } from './tools.js';
@@ -66,54 +67,9 @@ async function load(name: string, files: ModelFiles): Promise<void> {
 }
 
 async function chat(req: Request & { type: 'chat' }): Promise<void> {
-  const chat = loaded?.chat;
-  if (!loaded || !chat)
+  if (!loaded?.chat)
     throw Object.assign(new Error('load a model with tokenizer files first'), { kind: 'input' as const });
-  const bytesPerToken = loaded.model.cacheBytesPerToken().latent;
-  const started = performance.now();
-  let firstTokenAt: number | null = null;
-  let generated = 0;
-  const stats = () => {
-    const now = performance.now();
-    const ttft = (firstTokenAt ?? now) - started;
-    const decodeSeconds = Math.max(1e-3, (now - (firstTokenAt ?? now)) / 1000);
-    reply({
-      type: 'stats',
-      tokensPerSecond: generated > 1 ? (generated - 1) / decodeSeconds : 0,
-      timeToFirstTokenMs: ttft,
-      kvBytes: chat.session.cachedTokens * bytesPerToken,
-    });
-  };
-  const turn = chat.send(req.text, {
-    ...(req.tools ? {} : { tools: [] }),
-    maxNewTokens: req.maxNewTokens,
-    thinking: req.thinking,
-    temperature: 0.7,
-    topK: 20,
-  });
-  for (;;) {
-    const next = await turn.next();
-    if (next.done) {
-      stats();
-      reply({ type: 'done', content: next.value.message.content });
-      return;
-    }
-    const event = next.value;
-    if (event.type === 'delta') {
-      firstTokenAt ??= performance.now();
-      generated++;
-      reply({ type: event.kind === 'reasoning' ? 'reasoning' : 'token', text: event.text });
-      if (generated % 4 === 0) stats();
-    } else if (event.type === 'tool_result') {
-      reply({
-        type: 'tool',
-        name: event.call.name,
-        arguments: event.call.arguments,
-        result: event.outcome.content,
-        ok: event.outcome.ok,
-      });
-    }
-  }
+  await streamChatTurn(loaded.chat, req, loaded.model.cacheBytesPerToken().latent, reply);
 }
 
 function tokenize(input: string): void {
