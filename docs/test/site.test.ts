@@ -26,7 +26,7 @@ describe('docs site', () => {
   it('home page links to the guide and the packages', async () => {
     const page = await browser.newPage();
     await page.goto(`${site.url}/`);
-    await expect(page.locator('.VPHero .name').innerText()).resolves.toContain('agentlm');
+    await expect(page.locator('.VPHero .name').textContent()).resolves.toContain('agentlm');
     await page.close();
   });
 
@@ -54,9 +54,9 @@ describe('docs site', () => {
   it('has the API reference and the command reference', async () => {
     const page = await browser.newPage();
     await page.goto(`${site.url}/api/`);
-    await expect(page.locator('main').innerText()).resolves.toContain('@agentlm/tokenizer');
+    await expect(page.locator('main').textContent()).resolves.toContain('@agentlm/tokenizer');
     await page.goto(`${site.url}/guide/cli`);
-    await expect(page.locator('main').innerText()).resolves.toContain('agentlm demo');
+    await expect(page.locator('main').textContent()).resolves.toContain('agentlm demo');
     await page.close();
   });
 });

@@ -69,11 +69,11 @@ export async function evaluatePolicy(policy: Policy, options: EvaluateOptions): 
   const report: EvaluationReport = { overall: empty(), domains: {}, byDifficulty: {} };
   for (const domain of domains) {
     for (const difficulty of difficulties) {
-      const scores = [
-        report.overall,
-        (report.domains[domain] ??= empty()),
-        (report.byDifficulty[`d${difficulty}`] ??= empty()),
-      ];
+      const byDomain = report.domains[domain] ?? empty();
+      const byDifficulty = report.byDifficulty[`d${difficulty}`] ?? empty();
+      report.domains[domain] = byDomain;
+      report.byDifficulty[`d${difficulty}`] = byDifficulty;
+      const scores = [report.overall, byDomain, byDifficulty];
       let found = 0;
       for (let index = 0; found < options.perCell && index < options.perCell * 50; index++) {
         const task = generateTask(domain, difficulty, options.seed, index);
