@@ -1,44 +1,38 @@
 import type { AttentionParams, Storage } from '../../../backend.js';
 import { floats } from '../storage.js';
-import { wasmGemm } from '../wasm/gemm.js';
+import {
+  Arena,
+  attentionGemmKernel,
+  copyRows,
+  forEachHead,
+  lastKey,
+  packColumns,
+  packTransposed,
+  roundUp,
+} from './attention-pack.js';
 
 /**
- * f32 attention as per-head WebAssembly SIMD GEMMs: S = Q·Kᵀ, a masked row softmax, O = P·V (and the
- * matching products in the backward). The [Tq, Tk] score matrix of one head is materialized, which the
- * CPU's caches handle well at the sequence lengths we train on; the row-by-row kernel in attention.ts
+ * f32 attention on the WebAssembly SIMD GEMM, one block of QUERY_BLOCK query rows at a time: S = Q·Kᵀ,
+ * a masked row softmax, O = P·V (and the matching products in the backward). A causal block multiplies
+ * only the keys its last row may see, so the fully masked upper triangle (about half the work) is never
+ * computed, and the score tile stays at QUERY_BLOCK × Tk floats, inside L2. Each head's operands are
+ * packed into the module's memory once (attention-pack.ts). The row-by-row kernel in attention.ts
  * remains for the f64 reference and where WebAssembly SIMD is missing (these return false there).
  */
 
-const view = (data: Float32Array, offset: number, transposed: boolean) =>
-  ({ data, dtype: 'f32', offset, transposed }) as const;
+const QUERY_BLOCK = 32;
 
-interface Offsets {
-  q: number;
-  kv: number;
-  v: number;
-  o: number;
-  row: number;
-}
-
-function offsets(p: AttentionParams, b: number, h: number): Offsets {
-  const kvHead = b * p.kvHeads + (p.kvHeads === 1 ? 0 : h);
-  const row = (b * p.heads + h) * p.tq;
-  return { q: row * p.d, kv: kvHead * p.tk * p.d, v: kvHead * p.tk * p.dv, o: row * p.dv, row };
-}
-
-/** Last key index query row i may see (inclusive); -1 when it sees none. */
-export function lastKey(p: AttentionParams, i: number): number {
-  return p.causal ? Math.min(p.tk - 1, p.queryOffset + i) : p.tk - 1;
-}
-
-/** Turn scores S (unscaled Q·Kᵀ) into probabilities in place, from the row's log-sum-exp `lse`. */
-function probabilities(S: Float32Array, p: AttentionParams, lse: Float32Array | Float64Array, row: number) {
-  for (let i = 0; i < p.tq; i++) {
-    const last = lastKey(p, i);
-    const base = i * p.tk;
-    const l = lse[row + i];
-    for (let j = 0; j < p.tk; j++) S[base + j] = j <= last ? Math.exp(S[base + j] * p.scale - l) : 0;
+/** Query blocks [i0, i1) of a head with the number of keys the block's last row sees. */
+function forEachBlock(p: AttentionParams, visit: (i0: number, i1: number, keys: number) => void) {
+  for (let i0 = 0; i0 < p.tq; i0 += QUERY_BLOCK) {
+    const i1 = Math.min(p.tq, i0 + QUERY_BLOCK);
+    visit(i0, i1, lastKey(p, i1 - 1) + 1);
   }
+}
+
+function f32Arrays(storages: Storage[]): Float32Array[] | null {
+  const arrays = storages.map(floats);
+  return arrays.every((a) => a instanceof Float32Array) ? (arrays as Float32Array[]) : null;
 }
 
 export function attentionGemm(
@@ -48,49 +42,69 @@ export function attentionGemm(
   out: Storage,
   lse: Storage,
   p: AttentionParams,
-) {
-  const [Q, K, V, O, L] = [q, k, v, out, lse].map(floats);
-  if (![Q, K, V, O, L].every((a) => a instanceof Float32Array)) return false;
-  const S = new Float32Array(p.tq * p.tk);
-  for (let b = 0; b < p.batch; b++) {
-    for (let h = 0; h < p.heads; h++) {
-      const o = offsets(p, b, h);
-      if (
-        !wasmGemm(
-          view(Q as Float32Array, o.q, false),
-          view(K as Float32Array, o.kv, true),
-          S,
-          0,
-          p.tq,
-          p.tk,
-          p.d,
-        )
-      ) {
-        return false;
+): boolean {
+  const kernel = attentionGemmKernel();
+  const arrays = f32Arrays([q, k, v, out, lse]);
+  if (!kernel || !arrays) return false;
+  const [Q, K, V, O, L] = arrays;
+  const { d, dv, tq, tk, scale } = p;
+  const tq4 = roundUp(tq, 4);
+  const tk8 = roundUp(tk, 8);
+  const dv8 = roundUp(dv, 8);
+  const arena = new Arena();
+  const qAt = arena.region(tq4 * d);
+  const ktAt = arena.region(tk8 * d);
+  const vAt = arena.region(tk8 * dv8);
+  const sAt = arena.region(QUERY_BLOCK * tk8);
+  const oAt = arena.region(QUERY_BLOCK * dv8);
+  const mem = arena.view(kernel);
+  const inverseSum = new Float32Array(QUERY_BLOCK);
+  forEachHead(p, (head) => {
+    copyRows(Q, head.q, tq, d, mem, qAt, tq4);
+    packTransposed(K, head.k, tk, d, mem, ktAt);
+    packColumns(V, head.v, tk, dv, mem, vAt, tk8);
+    forEachBlock(p, (i0, i1, keys) => {
+      const rows = i1 - i0;
+      if (keys <= 0) {
+        O.fill(0, head.o + i0 * dv, head.o + i1 * dv);
+        L.fill(Number.NEGATIVE_INFINITY, head.row + i0, head.row + i1);
+        return;
       }
-      for (let i = 0; i < p.tq; i++) {
-        const last = lastKey(p, i);
+      const rows4 = roundUp(rows, 4);
+      const keys8 = roundUp(keys, 8);
+      kernel.gemm((qAt + i0 * d) * 4, ktAt * 4, sAt * 4, rows4, keys8, d, d * 4, d * 32, 0);
+      // S row <- exp(scale·s − max) over the keys the row sees, 0 beyond; O is normalized after P·V
+      for (let r = 0; r < rows; r++) {
+        const start = sAt + r * keys8;
+        const end = start + lastKey(p, i0 + r) + 1;
         let max = Number.NEGATIVE_INFINITY;
-        for (let j = 0; j <= last; j++) max = Math.max(max, S[i * p.tk + j] * p.scale);
+        for (let j = start; j < end; j++) if (mem[j] > max) max = mem[j];
+        max *= scale;
         let sum = 0;
-        for (let j = 0; j <= last; j++) sum += Math.exp(S[i * p.tk + j] * p.scale - max);
-        L[o.row + i] = last < 0 ? Number.NEGATIVE_INFINITY : max + Math.log(sum);
+        for (let j = start; j < end; j++) {
+          const w = Math.exp(mem[j] * scale - max);
+          mem[j] = w;
+          sum += w;
+        }
+        mem.fill(0, Math.max(end, start), start + keys);
+        L[head.row + i0 + r] = end > start ? max + Math.log(sum) : Number.NEGATIVE_INFINITY;
+        inverseSum[r] = end > start ? 1 / sum : 0;
       }
-      probabilities(S, p, L, o.row);
-      wasmGemm(
-        view(S, 0, false),
-        view(V as Float32Array, o.v, false),
-        O as Float32Array,
-        o.o,
-        p.tq,
-        p.dv,
-        p.tk,
-      );
-    }
-  }
+      kernel.gemm(sAt * 4, vAt * 4, oAt * 4, rows4, dv8, keys, keys8 * 4, tk8 * 32, 0);
+      for (let r = 0; r < rows; r++) {
+        const from = oAt + r * dv8;
+        const to = head.o + (i0 + r) * dv;
+        for (let c = 0; c < dv; c++) O[to + c] = mem[from + c] * inverseSum[r];
+      }
+    });
+  });
   return true;
 }
 
+/**
+ * Per query block, with P recomputed from the saved lse: dV[keys] += Pᵀ·dO, dP = dO·Vᵀ,
+ * dS = P ∘ (dP − rowsum(dO ∘ O)) · scale, dQ = dS·K, dK[keys] += dSᵀ·Q.
+ */
 export function attentionBackwardGemm(
   q: Storage,
   k: Storage,
@@ -103,38 +117,92 @@ export function attentionBackwardGemm(
   dv: Storage,
   p: AttentionParams,
 ): boolean {
-  const arrays = [q, k, v, out, lse, dOut, dq, dk, dv].map(floats);
-  if (!arrays.every((a) => a instanceof Float32Array)) return false;
-  const [Q, K, V, O, L, dO, dQ, dK, dV] = arrays as Float32Array[];
-  const P = new Float32Array(p.tq * p.tk);
-  const dS = new Float32Array(p.tq * p.tk);
-  const dKHead = new Float32Array(p.tk * p.d);
-  const dVHead = new Float32Array(p.tk * p.dv);
+  const kernel = attentionGemmKernel();
+  const arrays = f32Arrays([q, k, v, out, lse, dOut, dq, dk, dv]);
+  if (!kernel || !arrays) return false;
+  const [Q, K, V, O, L, dO, dQ, dK, dV] = arrays;
+  const { d, tq, tk, scale } = p;
+  const dvDim = p.dv;
+  const tq4 = roundUp(tq, 4);
+  const tk8 = roundUp(tk, 8);
+  const d8 = roundUp(d, 8);
+  const dv8 = roundUp(dvDim, 8);
+  const QB = QUERY_BLOCK;
+  const arena = new Arena();
+  const qAt = arena.region(tq4 * d); // A of Q·Kᵀ
+  const qPanelsAt = arena.region(tq4 * d8); // B of dSᵀ·Q
+  const dOAt = arena.region(tq4 * dvDim); // A of dO·Vᵀ
+  const dOPanelsAt = arena.region(tq4 * dv8); // B of Pᵀ·dO
+  const ktAt = arena.region(tk8 * d); // B of Q·Kᵀ
+  const kPanelsAt = arena.region(tk8 * d8); // B of dS·K
+  const vtAt = arena.region(tk8 * dvDim); // B of dO·Vᵀ
+  const pAt = arena.region(QB * tk8); // P, row-major
+  const ptAt = arena.region(tk8 * QB); // Pᵀ
+  const dsAt = arena.region(QB * tk8); // dP, then dS in place
+  const dstAt = arena.region(tk8 * QB); // dSᵀ
+  const dqAt = arena.region(QB * d8);
+  const dkAt = arena.region(tk8 * d8); // dK of the head, accumulated over blocks
+  const dvAt = arena.region(tk8 * dv8); // dV of the head
+  const mem = arena.view(kernel);
   dK.fill(0);
   dV.fill(0);
-  for (let b = 0; b < p.batch; b++) {
-    for (let h = 0; h < p.heads; h++) {
-      const o = offsets(p, b, h);
-      if (!wasmGemm(view(Q, o.q, false), view(K, o.kv, true), P, 0, p.tq, p.tk, p.d)) return false;
-      probabilities(P, p, L, o.row);
-      // dV += Pᵀ·dO; dP = dO·Vᵀ
-      wasmGemm(view(P, 0, true), view(dO, o.o, false), dVHead, 0, p.tk, p.dv, p.tq);
-      for (let i = 0; i < dVHead.length; i++) dV[o.v + i] += dVHead[i];
-      wasmGemm(view(dO, o.o, false), view(V, o.v, true), dS, 0, p.tq, p.tk, p.dv);
-      // dS = P ∘ (dP − rowsum(dO ∘ O)) · scale
-      for (let i = 0; i < p.tq; i++) {
+  forEachHead(p, (head) => {
+    copyRows(Q, head.q, tq, d, mem, qAt, tq4);
+    packColumns(Q, head.q, tq, d, mem, qPanelsAt, tq4);
+    copyRows(dO, head.o, tq, dvDim, mem, dOAt, tq4);
+    packColumns(dO, head.o, tq, dvDim, mem, dOPanelsAt, tq4);
+    packTransposed(K, head.k, tk, d, mem, ktAt);
+    packColumns(K, head.k, tk, d, mem, kPanelsAt, tk8);
+    packTransposed(V, head.v, tk, dvDim, mem, vtAt);
+    mem.fill(0, dkAt, dkAt + tk8 * d8);
+    mem.fill(0, dvAt, dvAt + tk8 * dv8);
+    mem.fill(0, ptAt, ptAt + tk8 * QB);
+    mem.fill(0, dstAt, dstAt + tk8 * QB);
+    forEachBlock(p, (i0, i1, keys) => {
+      if (keys <= 0) {
+        dQ.fill(0, head.q + i0 * d, head.q + i1 * d);
+        return;
+      }
+      const rows = i1 - i0;
+      const rows4 = roundUp(rows, 4);
+      const keys4 = roundUp(keys, 4);
+      const keys8 = roundUp(keys, 8);
+      kernel.gemm((qAt + i0 * d) * 4, ktAt * 4, pAt * 4, rows4, keys8, d, d * 4, d * 32, 0);
+      kernel.gemm((dOAt + i0 * dvDim) * 4, vtAt * 4, dsAt * 4, rows4, keys8, dvDim, dvDim * 4, dvDim * 32, 0);
+      for (let r = 0; r < rows; r++) {
+        const visible = lastKey(p, i0 + r) + 1;
+        const l = L[head.row + i0 + r];
+        const o = head.o + (i0 + r) * dvDim;
         let delta = 0;
-        for (let c = 0; c < p.dv; c++) delta += dO[o.o + i * p.dv + c] * O[o.o + i * p.dv + c];
-        for (let j = 0; j < p.tk; j++) {
-          const at = i * p.tk + j;
-          dS[at] = P[at] * (dS[at] - delta) * p.scale;
+        for (let c = o; c < o + dvDim; c++) delta += dO[c] * O[c];
+        const row = r * keys8;
+        for (let j = 0; j < visible; j++) {
+          const prob = Math.exp(mem[pAt + row + j] * scale - l);
+          const ds = prob * (mem[dsAt + row + j] - delta) * scale;
+          mem[ptAt + j * QB + r] = prob;
+          mem[dsAt + row + j] = ds;
+          mem[dstAt + j * QB + r] = ds;
+        }
+        for (let j = Math.max(visible, 0); j < keys4; j++) {
+          mem[ptAt + j * QB + r] = 0;
+          mem[dsAt + row + j] = 0;
+          mem[dstAt + j * QB + r] = 0;
         }
       }
-      // dQ = dS·K; dK += dSᵀ·Q
-      wasmGemm(view(dS, 0, false), view(K, o.kv, false), dQ, o.q, p.tq, p.d, p.tk);
-      wasmGemm(view(dS, 0, true), view(Q, o.q, false), dKHead, 0, p.tk, p.d, p.tq);
-      for (let i = 0; i < dKHead.length; i++) dK[o.kv + i] += dKHead[i];
+      // dV += Pᵀ·dO and dK += dSᵀ·Q over the block's keys; dQ = dS·K
+      const panelRows = tq4 * 32;
+      kernel.gemm(ptAt * 4, (dOPanelsAt + i0 * 8) * 4, dvAt * 4, keys4, dv8, rows, QB * 4, panelRows, 1);
+      kernel.gemm(dstAt * 4, (qPanelsAt + i0 * 8) * 4, dkAt * 4, keys4, d8, rows, QB * 4, panelRows, 1);
+      kernel.gemm(dsAt * 4, kPanelsAt * 4, dqAt * 4, rows4, d8, keys, keys8 * 4, tk8 * 32, 0);
+      for (let r = 0; r < rows; r++) {
+        const from = dqAt + r * d8;
+        dQ.set(mem.subarray(from, from + d), head.q + (i0 + r) * d);
+      }
+    });
+    for (let j = 0; j < tk; j++) {
+      for (let c = 0; c < d; c++) dK[head.k + j * d + c] += mem[dkAt + j * d8 + c];
+      for (let c = 0; c < dvDim; c++) dV[head.v + j * dvDim + c] += mem[dvAt + j * dv8 + c];
     }
-  }
+  });
   return true;
 }

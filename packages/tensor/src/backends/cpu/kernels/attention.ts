@@ -1,6 +1,7 @@
 import type { AttentionParams, Storage } from '../../../backend.js';
 import { floats } from '../storage.js';
-import { attentionBackwardGemm, attentionGemm, lastKey } from './attention-gemm.js';
+import { attentionBackwardGemm, attentionGemm } from './attention-gemm.js';
+import { lastKey } from './attention-pack.js';
 
 /**
  * Two-pass exact softmax attention per query row: the f64 reference, and the fallback where the

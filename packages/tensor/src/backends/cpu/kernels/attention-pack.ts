@@ -1,0 +1,131 @@
+import type { AttentionParams } from '../../../backend.js';
+import { heap, instantiate } from '../wasm/loader.js';
+import { matmulWasmBase64 } from '../wasm/matmul-wasm.js';
+
+/**
+ * Operand layouts for calling the WebAssembly SIMD GEMM micro-kernel (matmul.wat) directly from the
+ * attention kernels: a head's Q/K/V (and dOut) are copied into the module's memory once, in the forms
+ * the kernel reads (A row-major with rows padded to 4; B in 8-column panels), and every query block then
+ * multiplies sub-ranges of them in place, with no per-block repacking and no copy of C back to JS.
+ * The attention kernels own a private instance of the module, so its memory never aliases the matmul's.
+ */
+
+export interface GemmKernel {
+  memory: WebAssembly.Memory;
+  gemm: (
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    lda: number,
+    panelStride: number,
+    accumulate: number,
+  ) => void;
+}
+
+let loaded: GemmKernel | null | undefined;
+
+/** The attention kernels' own instance of the GEMM module; null where WebAssembly SIMD is missing. */
+export function attentionGemmKernel(): GemmKernel | null {
+  loaded ??= instantiate<Omit<GemmKernel, 'memory'>>(matmulWasmBase64);
+  return loaded;
+}
+
+export const roundUp = (n: number, multiple: number) => Math.ceil(n / multiple) * multiple;
+
+/** Carves float regions out of the module memory; `floats(size)` `region(size)` returns its first float index. */
+export class Arena {
+  private next = 0;
+  region(size: number): number {
+    const at = this.next;
+    this.next += roundUp(size, 4);
+    return at;
+  }
+  /** A view of the memory big enough for every region (grows the memory first; take it after all regions). */
+  view(kernel: GemmKernel): Float32Array {
+    return heap(kernel.memory, this.next);
+  }
+}
+
+/** mem[at..] = rows [0, rows) of the [rows, cols] matrix at src[offset..], row-major, zero rows up to `paddedRows`. */
+export function copyRows(
+  src: Float32Array,
+  offset: number,
+  rows: number,
+  cols: number,
+  mem: Float32Array,
+  at: number,
+  paddedRows: number,
+) {
+  mem.set(src.subarray(offset, offset + rows * cols), at);
+  mem.fill(0, at + rows * cols, at + paddedRows * cols);
+}
+
+/**
+ * B = the [rows, cols] matrix at src[offset..] as 8-column panels of `paddedRows` rows each (panel p holds
+ * columns 8p..8p+7, zero beyond cols and beyond rows). Panel stride: paddedRows·8 floats.
+ */
+export function packColumns(
+  src: Float32Array,
+  offset: number,
+  rows: number,
+  cols: number,
+  mem: Float32Array,
+  at: number,
+  paddedRows: number,
+) {
+  const panels = roundUp(cols, 8) / 8;
+  mem.fill(0, at, at + panels * paddedRows * 8);
+  for (let i = 0; i < rows; i++) {
+    const row = offset + i * cols;
+    for (let c = 0; c < cols; c++) mem[at + (c >> 3) * paddedRows * 8 + i * 8 + (c & 7)] = src[row + c];
+  }
+}
+
+/**
+ * B = the transpose of the [rows, cols] matrix at src[offset..]: panel p holds rows 8p..8p+7 of src as
+ * columns, [cols][8] each (zero beyond rows). Panel stride: cols·8 floats.
+ */
+export function packTransposed(
+  src: Float32Array,
+  offset: number,
+  rows: number,
+  cols: number,
+  mem: Float32Array,
+  at: number,
+) {
+  const panels = roundUp(rows, 8) / 8;
+  mem.fill(0, at, at + panels * cols * 8);
+  for (let i = 0; i < rows; i++) {
+    const row = offset + i * cols;
+    const panel = at + (i >> 3) * cols * 8 + (i & 7);
+    for (let c = 0; c < cols; c++) mem[panel + c * 8] = src[row + c];
+  }
+}
+
+/** Last key index query row i may see (inclusive); -1 when it sees none. */
+export function lastKey(p: AttentionParams, i: number): number {
+  return p.causal ? Math.min(p.tk - 1, p.queryOffset + i) : p.tk - 1;
+}
+
+export interface Head {
+  /** first element of the head's q (and dq), k (and dk), v (and dv), out (and dOut) */
+  q: number;
+  k: number;
+  v: number;
+  o: number;
+  /** first lse row of the head */
+  row: number;
+}
+
+export function forEachHead(p: AttentionParams, visit: (head: Head) => void) {
+  for (let b = 0; b < p.batch; b++) {
+    for (let h = 0; h < p.heads; h++) {
+      const kvHead = b * p.kvHeads + (p.kvHeads === 1 ? 0 : h);
+      const row = (b * p.heads + h) * p.tq;
+      visit({ q: row * p.d, k: kvHead * p.tk * p.d, v: kvHead * p.tk * p.dv, o: row * p.dv, row });
+    }
+  }
+}
