@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { access, type FileHandle, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits, f32ToHalf, halfToF32 } from './dtype.js';
+import { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from '@agentlm/tensor';
+import { f32ToHalf, halfToF32 } from './dtype.js';
 import { CheckpointError } from './errors.js';
 import { numel } from './weights.js';
 
