@@ -3,7 +3,7 @@ import { parseConfig, readConfig, type YoutuConfig } from './config.js';
 import { CheckpointError, ConfigError } from './errors.js';
 import { YoutuModel } from './model.js';
 import { type ByteSource, byteSourceOf, Checkpoint, decodeTensor, type TensorEntry } from './safetensors.js';
-import { numel, type WeightSpec, weightSpecs } from './weights.js';
+import { numel, storageDType, type WeightSpec, weightSpecs } from './weights.js';
 
 export interface LoadProgress {
   /** Tensors on the device so far, of `total`. */
@@ -155,13 +155,13 @@ async function loadCheckpoint(
   const params = new Map<string, Tensor>();
   try {
     const specs = checkCheckpoint(config, ckpt);
-    const bytesPer = dtype === 'f32' || dtype === 'i32' ? 4 : 2;
+    const bytesOf = (s: WeightSpec) => numel(s.shape) * (storageDType(s, dtype) === 'f32' ? 4 : 2);
     const limit = maxBufferBytes(backend);
-    const totalBytes = specs.reduce((n, s) => n + numel(s.shape) * bytesPer, 0);
+    const totalBytes = specs.reduce((n, s) => n + bytesOf(s), 0);
     for (const s of specs) {
-      if (numel(s.shape) * bytesPer > limit) {
+      if (bytesOf(s) > limit) {
         throw new CheckpointError(
-          `needs a ${numel(s.shape) * bytesPer}-byte buffer, over the device limit of ${limit} bytes`,
+          `needs a ${bytesOf(s)}-byte buffer, over the device limit of ${limit} bytes`,
           dir,
           s.name,
           'DEVICE_LIMIT',
@@ -171,8 +171,8 @@ async function loadCheckpoint(
     let loadedBytes = 0;
     for (const s of specs) {
       const { entry, bytes } = await ckpt.readRaw(s.name);
-      params.set(s.name, upload(entry, bytes, { backend, dtype, requiresGrad }));
-      loadedBytes += numel(s.shape) * bytesPer;
+      params.set(s.name, upload(entry, bytes, { backend, dtype: storageDType(s, dtype), requiresGrad }));
+      loadedBytes += bytesOf(s);
       opts.onProgress?.({ loaded: params.size, total: specs.length, name: s.name, loadedBytes, totalBytes });
     }
     return YoutuModel.fromParams(config, params);

@@ -17,7 +17,7 @@ import type { YoutuConfig } from './config.js';
 import { ModelInputError } from './errors.js';
 import { type AttentionMode, decoderLayer } from './layers/decoder.js';
 import { linear } from './layers/linear.js';
-import { type WeightSpec, weightSpecs } from './weights.js';
+import { storageDType, type WeightSpec, weightSpecs } from './weights.js';
 
 /** Options of `YoutuModel.forward`. */
 export interface ForwardOptions {
@@ -89,7 +89,7 @@ export class YoutuModel {
     const requiresGrad = opts.requiresGrad ?? dtype === 'f32';
     const params = new Map<string, Tensor>();
     const create = (s: WeightSpec): Tensor => {
-      if (s.kind === 'norm') return ones(s.shape, { backend, dtype, requiresGrad });
+      if (s.kind === 'norm') return ones(s.shape, { backend, dtype: storageDType(s, dtype), requiresGrad });
       const std = s.kind === 'embedding' ? config.embeddingInitializerRange : config.initializerRange;
       return randn(s.shape, {
         seed: (seed * 0x9e3779b1 + nameHash(s.name)) >>> 0,

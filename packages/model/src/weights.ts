@@ -1,3 +1,4 @@
+import type { DType } from '@agentlm/tensor';
 import type { YoutuConfig } from './config.js';
 
 /** How a weight is initialised and what it is: embeddings and linears are normal(0, σ), norms are ones. */
@@ -55,4 +56,12 @@ export function weightSpecs(c: YoutuConfig): WeightSpec[] {
 /** Number of elements of a shape. */
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * The device dtype of one weight when the model is stored in `dtype`: RMSNorm weights stay f32 (the fused
+ * norm reads f32 weights, and they are a negligible share of the bytes); everything else takes `dtype`.
+ */
+export function storageDType(spec: WeightSpec, dtype: DType): DType {
+  return spec.kind === 'norm' ? 'f32' : dtype;
 }
