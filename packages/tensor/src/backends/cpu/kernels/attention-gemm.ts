@@ -2,7 +2,7 @@ import type { AttentionParams, Storage } from '../../../backend.js';
 import { floats } from '../storage.js';
 import {
   Arena,
-  attentionGemmKernel,
+  attentionKernels,
   copyRows,
   forEachHead,
   lastKey,
@@ -43,7 +43,7 @@ export function attentionGemm(
   lse: Storage,
   p: AttentionParams,
 ): boolean {
-  const kernel = attentionGemmKernel();
+  const kernel = attentionKernels();
   const arrays = f32Arrays([q, k, v, out, lse]);
   if (!kernel || !arrays) return false;
   const [Q, K, V, O, L] = arrays;
@@ -75,20 +75,19 @@ export function attentionGemm(
       kernel.gemm((qAt + i0 * d) * 4, ktAt * 4, sAt * 4, rows4, keys8, d, d * 4, d * 32, 0);
       // S row <- exp(scale·s − max) over the keys the row sees, 0 beyond; O is normalized after P·V
       for (let r = 0; r < rows; r++) {
-        const start = sAt + r * keys8;
-        const end = start + lastKey(p, i0 + r) + 1;
-        let max = Number.NEGATIVE_INFINITY;
-        for (let j = start; j < end; j++) if (mem[j] > max) max = mem[j];
-        max *= scale;
-        let sum = 0;
-        for (let j = start; j < end; j++) {
-          const w = Math.exp(mem[j] * scale - max);
-          mem[j] = w;
-          sum += w;
+        const at = (sAt + r * keys8) * 4;
+        const visible = lastKey(p, i0 + r) + 1;
+        if (visible <= 0) {
+          mem.fill(0, sAt + r * keys8, sAt + r * keys8 + keys);
+          L[head.row + i0 + r] = Number.NEGATIVE_INFINITY;
+          inverseSum[r] = 0;
+          continue;
         }
-        mem.fill(0, Math.max(end, start), start + keys);
-        L[head.row + i0 + r] = end > start ? max + Math.log(sum) : Number.NEGATIVE_INFINITY;
-        inverseSum[r] = end > start ? 1 / sum : 0;
+        const max = kernel.max_row(at, visible) * scale;
+        const sum = kernel.exp_row(at, visible, scale, max);
+        mem.fill(0, sAt + r * keys8 + roundUp(visible, 4), sAt + r * keys8 + keys);
+        L[head.row + i0 + r] = max + Math.log(sum);
+        inverseSum[r] = 1 / sum;
       }
       kernel.gemm(sAt * 4, vAt * 4, oAt * 4, rows4, dv8, keys, keys8 * 4, tk8 * 32, 0);
       for (let r = 0; r < rows; r++) {
@@ -117,7 +116,7 @@ export function attentionBackwardGemm(
   dv: Storage,
   p: AttentionParams,
 ): boolean {
-  const kernel = attentionGemmKernel();
+  const kernel = attentionKernels();
   const arrays = f32Arrays([q, k, v, out, lse, dOut, dq, dk, dv]);
   if (!kernel || !arrays) return false;
   const [Q, K, V, O, L, dO, dQ, dK, dV] = arrays;
@@ -156,8 +155,6 @@ export function attentionBackwardGemm(
     packTransposed(V, head.v, tk, dvDim, mem, vtAt);
     mem.fill(0, dkAt, dkAt + tk8 * d8);
     mem.fill(0, dvAt, dvAt + tk8 * dv8);
-    mem.fill(0, ptAt, ptAt + tk8 * QB);
-    mem.fill(0, dstAt, dstAt + tk8 * QB);
     forEachBlock(p, (i0, i1, keys) => {
       if (keys <= 0) {
         dQ.fill(0, head.q + i0 * d, head.q + i1 * d);
@@ -175,18 +172,18 @@ export function attentionBackwardGemm(
         const o = head.o + (i0 + r) * dvDim;
         let delta = 0;
         for (let c = o; c < o + dvDim; c++) delta += dO[c] * O[c];
-        const row = r * keys8;
-        for (let j = 0; j < visible; j++) {
-          const prob = Math.exp(mem[pAt + row + j] * scale - l);
-          const ds = prob * (mem[dsAt + row + j] - delta) * scale;
-          mem[ptAt + j * QB + r] = prob;
-          mem[dsAt + row + j] = ds;
-          mem[dstAt + j * QB + r] = ds;
+        const pRow = pAt + r * keys8;
+        const dsRow = dsAt + r * keys8;
+        if (visible > 0) {
+          kernel.exp_row(pRow * 4, visible, scale, l);
+          kernel.grad_row(pRow * 4, dsRow * 4, visible, delta, scale);
         }
-        for (let j = Math.max(visible, 0); j < keys4; j++) {
-          mem[ptAt + j * QB + r] = 0;
-          mem[dsAt + row + j] = 0;
-          mem[dstAt + j * QB + r] = 0;
+        const written = roundUp(Math.max(visible, 0), 4);
+        mem.fill(0, pRow + written, pRow + keys4);
+        mem.fill(0, dsRow + written, dsRow + keys4);
+        for (let j = 0; j < keys4; j++) {
+          mem[ptAt + j * QB + r] = mem[pRow + j];
+          mem[dstAt + j * QB + r] = mem[dsRow + j];
         }
       }
       // dV += Pᵀ·dO and dK += dSᵀ·Q over the block's keys; dQ = dS·K

@@ -1,4 +1,5 @@
 import type { AttentionParams } from '../../../backend.js';
+import { attentionWasmBase64 } from '../wasm/attention-wasm.js';
 import { heap, instantiate } from '../wasm/loader.js';
 import { matmulWasmBase64 } from '../wasm/matmul-wasm.js';
 
@@ -10,8 +11,9 @@ import { matmulWasmBase64 } from '../wasm/matmul-wasm.js';
  * The attention kernels own a private instance of the module, so its memory never aliases the matmul's.
  */
 
-export interface GemmKernel {
+export interface AttentionKernels {
   memory: WebAssembly.Memory;
+  /** C (+)= A·B on one block (see matmul.wat). */
   gemm: (
     a: number,
     b: number,
@@ -23,13 +25,30 @@ export interface GemmKernel {
     panelStride: number,
     accumulate: number,
   ) => void;
+  /** Row kernels (see attention.wat); pointers in bytes. */
+  exp_row: (at: number, count: number, scale: number, shift: number) => number;
+  max_row: (at: number, count: number) => number;
+  grad_row: (p: number, dp: number, count: number, delta: number, scale: number) => void;
 }
 
-let loaded: GemmKernel | null | undefined;
+let loaded: AttentionKernels | null | undefined;
 
-/** The attention kernels' own instance of the GEMM module; null where WebAssembly SIMD is missing. */
-export function attentionGemmKernel(): GemmKernel | null {
-  loaded ??= instantiate<Omit<GemmKernel, 'memory'>>(matmulWasmBase64);
+/**
+ * The attention kernels' own instance of the GEMM module, with the row kernels of attention.wat on the
+ * same memory; null where WebAssembly SIMD is missing.
+ */
+export function attentionKernels(): AttentionKernels | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  const gemm = instantiate<Omit<AttentionKernels, 'memory'>>(matmulWasmBase64);
+  if (!gemm) return loaded;
+  try {
+    const bytes = Uint8Array.from(atob(attentionWasmBase64), (ch) => ch.charCodeAt(0));
+    const rows = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: gemm.memory } });
+    loaded = { ...gemm, ...(rows.exports as unknown as Omit<AttentionKernels, 'memory' | 'gemm'>) };
+  } catch {
+    // no WebAssembly SIMD: the row-by-row kernel runs instead
+  }
   return loaded;
 }
 
@@ -44,7 +63,7 @@ export class Arena {
     return at;
   }
   /** A view of the memory big enough for every region (grows the memory first; take it after all regions). */
-  view(kernel: GemmKernel): Float32Array {
+  view(kernel: AttentionKernels): Float32Array {
     return heap(kernel.memory, this.next);
   }
 }

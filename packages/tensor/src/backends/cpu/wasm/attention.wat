@@ -1,0 +1,77 @@
+;; Row kernels of the CPU attention with WebAssembly SIMD (128-bit), run on the score tiles that the GEMM
+;; (matmul.wat) leaves in memory; this module imports that module's memory (see attention-pack.ts).
+;; All pointers are byte offsets of f32 rows; `count` floats are processed, in groups of 4: lanes of the
+;; last group past `count` are written as 0 (scores there are masked), so rows need room for count
+;; rounded up to 4.
+;;   exp_row: x <- exp(scale*x - shift) in place, returns the sum (softmax numerators and P from lse);
+;;   max_row: the largest x;
+;;   grad_row: dp <- p * (dp - delta) * scale (dS from dP).
+;; exp is Cephes' expf in f32x4: n = round(x log2 e), exp(x) = 2^n * e^(x - n ln 2) with a degree-6
+;; polynomial, x clamped at -87 so 2^n stays a normal f32 (e^-87 ~ 1.6e-38 is negligible next to the
+;; row's largest term, which is 1). Relative error a few f32 ulps.
+;; Generated into attention-wasm.ts by scripts/build-wasm.mjs; edit this file, then run `pnpm build:wasm`.
+(module
+  (import "env" "memory" (memory 1))
+  (func $tailMask (param $left i32) (result v128)
+    (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (local.get $left))))
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $y v128) (local $p v128)
+    (local.set $x (f32x4.max (local.get $x) (f32x4.splat (f32.const -87))))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504088896341)))))
+    (local.set $y (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693359375)))))
+    (local.set $y (f32x4.add (local.get $y) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 2.12194440e-4)))))
+    (local.set $p (f32x4.splat (f32.const 1.9875691500e-4)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $y)) (f32x4.splat (f32.const 1.3981999507e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $y)) (f32x4.splat (f32.const 8.3334519073e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $y)) (f32x4.splat (f32.const 4.1665795894e-2))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $y)) (f32x4.splat (f32.const 1.6666665459e-1))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $y)) (f32x4.splat (f32.const 5.0000001201e-1))))
+    (local.set $p (f32x4.add
+      (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $y)) (local.get $y)) (local.get $y))
+      (f32x4.splat (f32.const 1))))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+  (func (export "exp_row") (param $at i32) (param $count i32) (param $scale f32) (param $shift f32) (result f32)
+    (local $i i32) (local $e v128) (local $sum v128)
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
+      (local.set $e (v128.and
+        (call $exp4 (f32x4.sub
+          (f32x4.mul (v128.load (local.get $at)) (f32x4.splat (local.get $scale)))
+          (f32x4.splat (local.get $shift))))
+        (call $tailMask (i32.sub (local.get $count) (local.get $i)))))
+      (v128.store (local.get $at) (local.get $e))
+      (local.set $sum (f32x4.add (local.get $sum) (local.get $e)))
+      (local.set $at (i32.add (local.get $at) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $next)))
+    (call $hsum (local.get $sum)))
+  (func (export "max_row") (param $at i32) (param $count i32) (result f32)
+    (local $i i32) (local $max v128) (local $m f32)
+    (local.set $max (f32x4.splat (f32.const -inf)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
+      (local.set $max (f32x4.max (local.get $max)
+        (v128.bitselect (v128.load (local.get $at)) (f32x4.splat (f32.const -inf))
+          (call $tailMask (i32.sub (local.get $count) (local.get $i))))))
+      (local.set $at (i32.add (local.get $at) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $next)))
+    (f32.max
+      (f32.max (f32x4.extract_lane 0 (local.get $max)) (f32x4.extract_lane 1 (local.get $max)))
+      (f32.max (f32x4.extract_lane 2 (local.get $max)) (f32x4.extract_lane 3 (local.get $max)))))
+  (func (export "grad_row") (param $p i32) (param $dp i32) (param $count i32) (param $delta f32) (param $scale f32)
+    (local $i i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
+      (v128.store (local.get $dp) (f32x4.mul
+        (f32x4.mul (v128.load (local.get $p)) (f32x4.sub (v128.load (local.get $dp)) (f32x4.splat (local.get $delta))))
+        (f32x4.splat (local.get $scale))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (local.set $dp (i32.add (local.get $dp) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $next)))))
