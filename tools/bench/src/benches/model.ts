@@ -4,9 +4,8 @@
  * cpu backend, gradients by tf.variableGrads) in the same process.
  */
 import { ContiguousLatentCache, presetConfig, type YoutuConfig, YoutuModel } from '@agentlm/model';
-import { type Backend, BackendError, initBackend, type Tensor, tidy, zeroGrad } from '@agentlm/tensor';
-// the package's Node bundle (CJS) registers the gradients, the chained ops and the cpu backend
-import * as tf from '@tensorflow/tfjs';
+import { type Backend, type Tensor, tidy, zeroGrad } from '@agentlm/tensor';
+import { benchBackends, tf, tfModel } from '../peers/tfjs-youtu.js';
 import type { BenchCase } from '../result.js';
 
 interface Shape {
@@ -76,90 +75,6 @@ async function oursPrefill(backend: Backend, s: Shape): Promise<number> {
 }
 
 /** The same architecture in TF.js: expanded MLA with interleaved RoPE, SwiGLU, tied head. */
-function tfModel(c: YoutuConfig) {
-  const std = c.initializerRange;
-  const v = (shape: number[], s = std) => tf.variable(tf.randomNormal(shape, 0, s));
-  const h = c.numAttentionHeads;
-  const [dn, dr, dv, kvr, q] = [
-    c.qkNopeHeadDim,
-    c.qkRopeHeadDim,
-    c.vHeadDim,
-    c.kvLoraRank,
-    c.qLoraRank as number,
-  ];
-  const d = c.hiddenSize;
-  const embed = v([c.vocabSize, d], c.embeddingInitializerRange);
-  const ones = (n: number) => tf.variable(tf.ones([n]));
-  const layers = Array.from({ length: c.numHiddenLayers }, () => ({
-    inNorm: ones(d),
-    qa: v([q, d]),
-    qaNorm: ones(q),
-    qb: v([h * (dn + dr), q]),
-    kva: v([kvr + dr, d]),
-    kvNorm: ones(kvr),
-    kvb: v([h * (dn + dv), kvr]),
-    o: v([d, h * dv]),
-    postNorm: ones(d),
-    gate: v([c.intermediateSize, d]),
-    up: v([c.intermediateSize, d]),
-    down: v([d, c.intermediateSize]),
-  }));
-  const norm = ones(d);
-  const { add, mul, sub, matMul, reshape, transpose, split, concat, gather } = tf;
-  const rms = (x: tf.Tensor, g: tf.Tensor) =>
-    mul(mul(x, tf.rsqrt(add(tf.mean(tf.square(x), -1, true), c.rmsNormEps))), g);
-  const lin = (x: tf.Tensor, w: tf.Tensor) => matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true);
-  const deinterleave = tf.tensor1d(
-    Array.from({ length: dr }, (_, i) => (i < dr / 2 ? 2 * i : 2 * (i - dr / 2) + 1)),
-    'int32',
-  );
-
-  function logits(ids: number[][]): tf.Tensor {
-    const [b, t] = [ids.length, ids[0].length];
-    const pos = reshape(tf.range(0, t), [t, 1]);
-    const freqs = tf.tensor2d([Array.from({ length: dr / 2 }, (_, i) => c.ropeTheta ** ((-2 * i) / dr))]);
-    const angles = reshape(mul(pos, freqs), [1, t, 1, dr / 2]);
-    const [cos, sin] = [tf.cos(angles), tf.sin(angles)];
-    const rope = (x: tf.Tensor) => {
-      const [x1, x2] = split(gather(x, deinterleave, 3), 2, 3);
-      return concat([sub(mul(x1, cos), mul(x2, sin)), add(mul(x2, cos), mul(x1, sin))], 3);
-    };
-    const mask = mul(sub(tf.linalg.bandPart(tf.ones([t, t]), -1, 0), 1), 1e9);
-    let x = gather(embed, tf.tensor1d(ids.flat(), 'int32'));
-    for (const w of layers) {
-      const a = rms(x, w.inNorm);
-      const [qn, qp] = split(
-        reshape(lin(rms(lin(a, w.qa), w.qaNorm), w.qb), [b, t, h, dn + dr]),
-        [dn, dr],
-        3,
-      );
-      const [ckvRaw, kpRaw] = split(lin(a, w.kva), [kvr, dr], 1);
-      const kp = rope(reshape(kpRaw, [b, t, 1, dr]));
-      const [kn, vv] = split(reshape(lin(rms(ckvRaw, w.kvNorm), w.kvb), [b, t, h, dn + dv]), [dn, dv], 3);
-      const k = transpose(concat([kn, tf.tile(kp, [1, 1, h, 1])], 3), [0, 2, 1, 3]);
-      const qq = transpose(concat([qn, rope(qp)], 3), [0, 2, 1, 3]);
-      const scores = add(
-        mul(matMul(qq as tf.Tensor4D, k as tf.Tensor4D, false, true), (dn + dr) ** -0.5),
-        mask,
-      );
-      const o = matMul(tf.softmax(scores) as tf.Tensor4D, transpose(vv, [0, 2, 1, 3]) as tf.Tensor4D);
-      x = add(x, lin(reshape(transpose(o, [0, 2, 1, 3]), [b * t, h * dv]), w.o));
-      const bn = rms(x, w.postNorm);
-      const g = lin(bn, w.gate);
-      x = add(x, lin(mul(mul(g, tf.sigmoid(g)), lin(bn, w.up)), w.down));
-    }
-    return lin(rms(x, norm), embed);
-  }
-
-  function loss(ids: number[][], targets: number[][]): tf.Scalar {
-    const lp = tf.logSoftmax(logits(ids));
-    const picked = tf.sum(mul(lp, tf.oneHot(tf.tensor1d(targets.flat(), 'int32'), c.vocabSize)), -1);
-    return tf.neg(tf.mean(picked)) as tf.Scalar;
-  }
-  const dispose = () => tf.disposeVariables();
-  return { logits, loss, dispose };
-}
-
 async function peerTrain(s: Shape): Promise<number> {
   const c = presetConfig(s.preset);
   const m = tfModel(c);
@@ -186,18 +101,6 @@ async function peerPrefill(s: Shape): Promise<number> {
   return s.prefill / secs;
 }
 
-async function backends(log: (line: string) => void): Promise<Backend[]> {
-  const list = [await initBackend('cpu')];
-  if (process.env.AGENTLM_BENCH_WEBGPU === '0') return list;
-  try {
-    list.push(await initBackend('webgpu'));
-  } catch (err) {
-    if (!(err instanceof BackendError)) throw err;
-    log(`webgpu unavailable: ${err.message}`);
-  }
-  return list;
-}
-
 export async function run(
   log: (line: string) => void,
 ): Promise<{ cases: BenchCase[]; machine?: Record<string, unknown> }> {
@@ -211,7 +114,7 @@ export async function run(
     log(`${s.preset}: tfjs train ${peerT.toFixed(1)} tok/s`);
     const peerP = await peerPrefill(s);
     log(`${s.preset}: tfjs prefill ${peerP.toFixed(1)} tok/s`);
-    for (const backend of await backends(log)) {
+    for (const backend of await benchBackends(log)) {
       const train = await oursTrain(backend, s);
       const prefill = await oursPrefill(backend, s);
       log(

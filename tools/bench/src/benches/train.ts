@@ -5,10 +5,9 @@
  * tf.train.adam) in the same process.
  */
 import { presetConfig, weightSpecs, type YoutuConfig, YoutuModel } from '@agentlm/model';
-import { type Backend, BackendError, initBackend, matmul, randn, tidy } from '@agentlm/tensor';
+import { type Backend, matmul, randn, tidy } from '@agentlm/tensor';
 import { arrayBatchSource, trainLoop } from '@agentlm/trainer';
-// the package's Node bundle (CJS) registers the gradients, the chained ops and the cpu backend
-import * as tf from '@tensorflow/tfjs';
+import { benchBackends, tf, tfModel } from '../peers/tfjs-youtu.js';
 import type { BenchCase } from '../result.js';
 
 interface Shape {
@@ -81,100 +80,15 @@ async function matmulPeak(backend: Backend): Promise<number> {
 }
 
 /** The same step in TF.js: expanded MLA with interleaved RoPE, SwiGLU, tied head; clip + Adam. */
+/** The TF.js peer's step on the shared TF.js model: next-token loss, global-norm clip to 1, Adam. */
 function tfTrainer(c: YoutuConfig) {
-  const v = (shape: number[], s = c.initializerRange) => tf.variable(tf.randomNormal(shape, 0, s));
-  const [h, dn, dr, dv, kvr, q, d] = [
-    c.numAttentionHeads,
-    c.qkNopeHeadDim,
-    c.qkRopeHeadDim,
-    c.vHeadDim,
-    c.kvLoraRank,
-    c.qLoraRank as number,
-    c.hiddenSize,
-  ];
-  const norm = (n: number) => tf.variable(tf.ones([n]));
-  const embed = v([c.vocabSize, d], c.embeddingInitializerRange);
-  const finalNorm = norm(d);
-  const layers = Array.from({ length: c.numHiddenLayers }, () => ({
-    n1: norm(d),
-    qa: v([q, d]),
-    qn: norm(q),
-    qb: v([h * (dn + dr), q]),
-    kva: v([kvr + dr, d]),
-    kvn: norm(kvr),
-    kvb: v([h * (dn + dv), kvr]),
-    o: v([d, h * dv]),
-    n2: norm(d),
-    gate: v([c.intermediateSize, d]),
-    up: v([c.intermediateSize, d]),
-    down: v([d, c.intermediateSize]),
-  }));
-  const rms = (x: tf.Tensor, g: tf.Tensor) =>
-    tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), c.rmsNormEps))), g);
-  const lin = (x: tf.Tensor, w: tf.Tensor) => tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true);
-  const order = tf.tensor1d(
-    Array.from({ length: dr }, (_, i) => (i < dr / 2 ? 2 * i : 2 * (i - dr / 2) + 1)),
-    'int32',
-  );
+  const model = tfModel(c);
   const optimizer = tf.train.adam(1e-3, 0.9, 0.95, 1e-8);
-  const loss = (ids: number[][]) => {
-    const [b, t] = [ids.length, ids[0].length - 1];
-    const angles = tf.reshape(
-      tf.mul(
-        tf.reshape(tf.range(0, t), [t, 1]),
-        tf.tensor2d([Array.from({ length: dr / 2 }, (_, i) => c.ropeTheta ** ((-2 * i) / dr))]),
-      ),
-      [1, t, 1, dr / 2],
+  const loss = (ids: number[][]) =>
+    model.loss(
+      ids.map((r) => r.slice(0, -1)),
+      ids.map((r) => r.slice(1)),
     );
-    const [cos, sin] = [tf.cos(angles), tf.sin(angles)];
-    const rope = (x: tf.Tensor) => {
-      const [x1, x2] = tf.split(tf.gather(x, order, 3), 2, 3);
-      return tf.concat(
-        [tf.sub(tf.mul(x1, cos), tf.mul(x2, sin)), tf.add(tf.mul(x2, cos), tf.mul(x1, sin))],
-        3,
-      );
-    };
-    const mask = tf.mul(tf.sub(tf.linalg.bandPart(tf.ones([t, t]), -1, 0), 1), 1e9);
-    let x = tf.gather(
-      embed,
-      tf.tensor1d(
-        ids.flatMap((r) => r.slice(0, t)),
-        'int32',
-      ),
-    );
-    for (const w of layers) {
-      const a = rms(x, w.n1);
-      const [qNope, qPe] = tf.split(
-        tf.reshape(lin(rms(lin(a, w.qa), w.qn), w.qb), [b, t, h, dn + dr]),
-        [dn, dr],
-        3,
-      );
-      const [ckv, kPe] = tf.split(lin(a, w.kva), [kvr, dr], 1);
-      const [kNope, val] = tf.split(tf.reshape(lin(rms(ckv, w.kvn), w.kvb), [b, t, h, dn + dv]), [dn, dv], 3);
-      const k = tf.transpose(
-        tf.concat([kNope, tf.tile(rope(tf.reshape(kPe, [b, t, 1, dr])), [1, 1, h, 1])], 3),
-        [0, 2, 1, 3],
-      );
-      const qq = tf.transpose(tf.concat([qNope, rope(qPe)], 3), [0, 2, 1, 3]);
-      const p = tf.softmax(
-        tf.add(tf.mul(tf.matMul(qq as tf.Tensor4D, k as tf.Tensor4D, false, true), (dn + dr) ** -0.5), mask),
-      );
-      const o = tf.matMul(p as tf.Tensor4D, tf.transpose(val, [0, 2, 1, 3]) as tf.Tensor4D);
-      x = tf.add(x, lin(tf.reshape(tf.transpose(o, [0, 2, 1, 3]), [b * t, h * dv]), w.o));
-      const bn = rms(x, w.n2);
-      const g = lin(bn, w.gate);
-      x = tf.add(x, lin(tf.mul(tf.mul(g, tf.sigmoid(g)), lin(bn, w.up)), w.down));
-    }
-    const lp = tf.logSoftmax(lin(rms(x, finalNorm), embed));
-    const targets = tf.oneHot(
-      tf.tensor1d(
-        ids.flatMap((r) => r.slice(1)),
-        'int32',
-      ),
-      c.vocabSize,
-    );
-    return tf.neg(tf.mean(tf.sum(tf.mul(lp, targets), -1))) as tf.Scalar;
-  };
   return {
     async step(ids: number[][]) {
       const { value, grads } = tf.variableGrads(() => loss(ids));
@@ -193,7 +107,7 @@ function tfTrainer(c: YoutuConfig) {
     },
     dispose: () => {
       optimizer.dispose();
-      tf.disposeVariables();
+      model.dispose();
     },
   };
 }
@@ -210,18 +124,6 @@ async function peerTrain(s: Shape): Promise<number> {
   return (s.batch * s.seq * s.steps) / secs;
 }
 
-async function backends(log: (line: string) => void): Promise<Backend[]> {
-  const list = [await initBackend('cpu')];
-  if (process.env.AGENTLM_BENCH_WEBGPU === '0') return list;
-  try {
-    list.push(await initBackend('webgpu'));
-  } catch (err) {
-    if (!(err instanceof BackendError)) throw err;
-    log(`webgpu unavailable: ${(err as Error).message}`);
-  }
-  return list;
-}
-
 export async function run(
   log: (line: string) => void,
 ): Promise<{ cases: BenchCase[]; machine?: Record<string, unknown> }> {
@@ -235,7 +137,7 @@ export async function run(
     const flops = trainFlopsPerToken(c, s.seq);
     const peer = await peerTrain(s);
     log(`${s.preset}: ${peerName} ${peer.toFixed(1)} tok/s`);
-    for (const backend of await backends(log)) {
+    for (const backend of await benchBackends(log)) {
       if (!peaks.has(backend.name)) peaks.set(backend.name, await matmulPeak(backend));
       const peak = peaks.get(backend.name) as number;
       const ours = await oursTrain(backend, s);
