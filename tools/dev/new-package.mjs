@@ -44,16 +44,9 @@ const files = {
     2,
   )}\n`,
   'tsconfig.json': `${JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src', 'test'] }, null, 2)}\n`,
-  'tsup.config.ts': `import { defineConfig } from 'tsup';
+  'tsup.config.ts': `import { libraryConfig } from '../../tsup.base.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-});
+export default libraryConfig();
 `,
   'vitest.config.ts': `import { defineConfig } from 'vitest/config';
 
