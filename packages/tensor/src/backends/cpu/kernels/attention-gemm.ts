@@ -102,7 +102,10 @@ export function attentionGemm(
 
 /**
  * Per query block, with P recomputed from the saved lse: dV[keys] += Pᵀ·dO, dP = dO·Vᵀ,
- * dS = P ∘ (dP − rowsum(dO ∘ O)) · scale, dQ = dS·K, dK[keys] += dSᵀ·Q.
+ * dS = P ∘ (dP − rowsum(dO ∘ O)) · scale, dQ = dS·K, dK[keys] += dSᵀ·Q. The tiles are computed
+ * transposed (Pᵀ = K·Qᵀ, dPᵀ = V·dOᵀ), one 8-query panel per GEMM call, so they are at once the A
+ * operands of the dV/dK products (one k-slice of 8 per panel) and the B operand of dQᵀ = Kᵀ·dSᵀ: no
+ * tile is ever transposed.
  */
 export function attentionBackwardGemm(
   q: Storage,
@@ -122,37 +125,48 @@ export function attentionBackwardGemm(
   const [Q, K, V, O, L, dO, dQ, dK, dV] = arrays;
   const { d, tq, tk, scale } = p;
   const dvDim = p.dv;
-  const tq4 = roundUp(tq, 4);
+  const tq8 = roundUp(tq, 8);
   const tk8 = roundUp(tk, 8);
+  const d4 = roundUp(d, 4);
   const d8 = roundUp(d, 8);
   const dv8 = roundUp(dvDim, 8);
   const QB = QUERY_BLOCK;
   const arena = new Arena();
-  const qAt = arena.region(tq4 * d); // A of Q·Kᵀ
-  const qPanelsAt = arena.region(tq4 * d8); // B of dSᵀ·Q
-  const dOAt = arena.region(tq4 * dvDim); // A of dO·Vᵀ
-  const dOPanelsAt = arena.region(tq4 * dv8); // B of Pᵀ·dO
-  const ktAt = arena.region(tk8 * d); // B of Q·Kᵀ
-  const kPanelsAt = arena.region(tk8 * d8); // B of dS·K
-  const vtAt = arena.region(tk8 * dvDim); // B of dO·Vᵀ
-  const pAt = arena.region(QB * tk8); // P, row-major
-  const ptAt = arena.region(tk8 * QB); // Pᵀ
-  const dsAt = arena.region(QB * tk8); // dP, then dS in place
-  const dstAt = arena.region(tk8 * QB); // dSᵀ
-  const dqAt = arena.region(QB * d8);
+  const qtAt = arena.region(tq8 * d); // Qᵀ panels: B of K·Qᵀ
+  const qPanelsAt = arena.region(tq8 * d8); // Q panels: B of dSᵀ·Q
+  const dOtAt = arena.region(tq8 * dvDim); // dOᵀ panels: B of V·dOᵀ
+  const dOPanelsAt = arena.region(tq8 * dv8); // dO panels: B of Pᵀ·dO
+  const kAt = arena.region(tk8 * d); // K rows: A of K·Qᵀ
+  const ktAt = arena.region(d4 * tk8); // Kᵀ rows: A of Kᵀ·dSᵀ
+  const vAt = arena.region(tk8 * dvDim); // V rows: A of V·dOᵀ
+  const lseAt = arena.region(tq8);
+  const deltaAt = arena.region(tq8);
+  const ptAt = arena.region(QB * tk8); // Pᵀ as QB/8 panels of [tk8][8]
+  const dstAt = arena.region(QB * tk8); // dPᵀ, then dSᵀ in place
+  const dqtAt = arena.region(d4 * QB); // dQᵀ of the block
   const dkAt = arena.region(tk8 * d8); // dK of the head, accumulated over blocks
   const dvAt = arena.region(tk8 * dv8); // dV of the head
   const mem = arena.view(kernel);
+  const panelFloats = tk8 * 8;
   dK.fill(0);
   dV.fill(0);
   forEachHead(p, (head) => {
-    copyRows(Q, head.q, tq, d, mem, qAt, tq4);
-    packColumns(Q, head.q, tq, d, mem, qPanelsAt, tq4);
-    copyRows(dO, head.o, tq, dvDim, mem, dOAt, tq4);
-    packColumns(dO, head.o, tq, dvDim, mem, dOPanelsAt, tq4);
-    packTransposed(K, head.k, tk, d, mem, ktAt);
-    packColumns(K, head.k, tk, d, mem, kPanelsAt, tk8);
-    packTransposed(V, head.v, tk, dvDim, mem, vtAt);
+    packTransposed(Q, head.q, tq, d, mem, qtAt);
+    packColumns(Q, head.q, tq, d, mem, qPanelsAt, tq8);
+    packTransposed(dO, head.o, tq, dvDim, mem, dOtAt);
+    packColumns(dO, head.o, tq, dvDim, mem, dOPanelsAt, tq8);
+    copyRows(K, head.k, tk, d, mem, kAt, tk8);
+    transposeInto(K, head.k, tk, d, mem, ktAt, tk8);
+    mem.fill(0, ktAt + d * tk8, ktAt + d4 * tk8);
+    copyRows(V, head.v, tk, dvDim, mem, vAt, tk8);
+    mem.set(L.subarray(head.row, head.row + tq), lseAt);
+    mem.fill(0, lseAt + tq, lseAt + tq8);
+    for (let i = 0; i < tq8; i++) {
+      let delta = 0;
+      const o = head.o + i * dvDim;
+      if (i < tq) for (let c = o; c < o + dvDim; c++) delta += dO[c] * O[c];
+      mem[deltaAt + i] = delta;
+    }
     mem.fill(0, dkAt, dkAt + tk8 * d8);
     mem.fill(0, dvAt, dvAt + tk8 * dv8);
     forEachBlock(p, (i0, i1, keys) => {
@@ -161,39 +175,29 @@ export function attentionBackwardGemm(
         return;
       }
       const rows = i1 - i0;
-      const rows4 = roundUp(rows, 4);
+      const rows8 = roundUp(rows, 8);
       const keys4 = roundUp(keys, 4);
-      const keys8 = roundUp(keys, 8);
-      kernel.gemm((qAt + i0 * d) * 4, ktAt * 4, pAt * 4, rows4, keys8, d, d * 4, d * 32, 0);
-      kernel.gemm((dOAt + i0 * dvDim) * 4, vtAt * 4, dsAt * 4, rows4, keys8, dvDim, dvDim * 4, dvDim * 32, 0);
-      for (let r = 0; r < rows; r++) {
-        const visible = lastKey(p, i0 + r) + 1;
-        const l = L[head.row + i0 + r];
-        const o = head.o + (i0 + r) * dvDim;
-        let delta = 0;
-        for (let c = o; c < o + dvDim; c++) delta += dO[c] * O[c];
-        const pRow = pAt + r * keys8;
-        const dsRow = dsAt + r * keys8;
-        if (visible > 0) {
-          kernel.exp_row(pRow * 4, visible, scale, l);
-          kernel.grad_row(pRow * 4, dsRow * 4, visible, delta, scale);
-        }
-        const written = roundUp(Math.max(visible, 0), 4);
-        mem.fill(0, pRow + written, pRow + keys4);
-        mem.fill(0, dsRow + written, dsRow + keys4);
-        for (let j = 0; j < keys4; j++) {
-          mem[ptAt + j * QB + r] = mem[pRow + j];
-          mem[dstAt + j * QB + r] = mem[dsRow + j];
-        }
+      for (let c = 0; c < rows; c += 8) {
+        const pt = ptAt + (c / 8) * panelFloats;
+        const dst = dstAt + (c / 8) * panelFloats;
+        const column = i0 + c;
+        kernel.gemm(kAt * 4, (qtAt + column * d) * 4, pt * 4, keys4, 8, d, d * 4, 0, 0);
+        kernel.gemm(vAt * 4, (dOtAt + column * dvDim) * 4, dst * 4, keys4, 8, dvDim, dvDim * 4, 0, 0);
+        const first = p.causal ? p.queryOffset + column : tk;
+        kernel.exp_panel(pt * 4, keys, (lseAt + column) * 4, first, scale);
+        kernel.grad_panel(pt * 4, dst * 4, keys, (deltaAt + column) * 4, scale);
+        mem.fill(0, pt + keys * 8, pt + keys4 * 8);
+        mem.fill(0, dst + keys * 8, dst + keys4 * 8);
+        // dV += Pᵀ·dO and dK += dSᵀ·Q over this panel's queries
+        const width = Math.min(8, rows - c);
+        kernel.gemm(pt * 4, (dOPanelsAt + column * 8) * 4, dvAt * 4, keys4, dv8, width, 32, tq8 * 32, 1);
+        kernel.gemm(dst * 4, (qPanelsAt + column * 8) * 4, dkAt * 4, keys4, d8, width, 32, tq8 * 32, 1);
       }
-      // dV += Pᵀ·dO and dK += dSᵀ·Q over the block's keys; dQ = dS·K
-      const panelRows = tq4 * 32;
-      kernel.gemm(ptAt * 4, (dOPanelsAt + i0 * 8) * 4, dvAt * 4, keys4, dv8, rows, QB * 4, panelRows, 1);
-      kernel.gemm(dstAt * 4, (qPanelsAt + i0 * 8) * 4, dkAt * 4, keys4, d8, rows, QB * 4, panelRows, 1);
-      kernel.gemm(dsAt * 4, kPanelsAt * 4, dqAt * 4, rows4, d8, keys, keys8 * 4, tk8 * 32, 0);
+      // dQᵀ = Kᵀ·dSᵀ
+      kernel.gemm(ktAt * 4, dstAt * 4, dqtAt * 4, d4, rows8, keys, tk8 * 4, panelFloats * 4, 0);
       for (let r = 0; r < rows; r++) {
-        const from = dqAt + r * d8;
-        dQ.set(mem.subarray(from, from + d), head.q + (i0 + r) * d);
+        const to = head.q + (i0 + r) * d;
+        for (let c = 0; c < d; c++) dQ[to + c] = mem[dqtAt + c * rows8 + r];
       }
     });
     for (let j = 0; j < tk; j++) {
@@ -202,4 +206,20 @@ export function attentionBackwardGemm(
     }
   });
   return true;
+}
+
+/** mem[at + c·stride + i] = src[offset + i·cols + c]: the [rows, cols] matrix transposed, rows `stride` apart. */
+function transposeInto(
+  src: Float32Array,
+  offset: number,
+  rows: number,
+  cols: number,
+  mem: Float32Array,
+  at: number,
+  stride: number,
+) {
+  for (let c = 0; c < cols; c++) mem.fill(0, at + c * stride + rows, at + (c + 1) * stride);
+  for (let i = 0; i < rows; i++) {
+    for (let c = 0; c < cols; c++) mem[at + c * stride + i] = src[offset + i * cols + c];
+  }
 }

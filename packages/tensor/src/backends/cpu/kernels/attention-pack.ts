@@ -28,7 +28,8 @@ export interface AttentionKernels {
   /** Row kernels (see attention.wat); pointers in bytes. */
   exp_row: (at: number, count: number, scale: number, shift: number) => number;
   max_row: (at: number, count: number) => number;
-  grad_row: (p: number, dp: number, count: number, delta: number, scale: number) => void;
+  exp_panel: (at: number, count: number, lse: number, first: number, scale: number) => void;
+  grad_panel: (p: number, dp: number, count: number, delta: number, scale: number) => void;
 }
 
 let loaded: AttentionKernels | null | undefined;

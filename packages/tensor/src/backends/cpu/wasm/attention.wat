@@ -5,7 +5,10 @@
 ;; rounded up to 4.
 ;;   exp_row: x <- exp(scale*x - shift) in place, returns the sum (softmax numerators and P from lse);
 ;;   max_row: the largest x;
-;;   grad_row: dp <- p * (dp - delta) * scale (dS from dP).
+;;   exp_panel: p <- exp(scale*s - lse) on a transposed tile held as [count][8] (8 query columns, their
+;;     lse as 8 floats at `lse`), with the causal mask: column c of key row j is kept (else 0) when
+;;     j <= first + c, first being the last key column 0 sees (tk when not causal);
+;;   grad_panel: dp <- p * (dp - delta) * scale on such tiles (dS from dP; delta per column).
 ;; exp is Cephes' expf in f32x4: n = round(x log2 e), exp(x) = 2^n * e^(x - n ln 2) with a degree-6
 ;; polynomial, x clamped at -87 so 2^n stays a normal f32 (e^-87 ~ 1.6e-38 is negligible next to the
 ;; row's largest term, which is 1). Relative error a few f32 ulps.
@@ -64,14 +67,38 @@
     (f32.max
       (f32.max (f32x4.extract_lane 0 (local.get $max)) (f32x4.extract_lane 1 (local.get $max)))
       (f32.max (f32x4.extract_lane 2 (local.get $max)) (f32x4.extract_lane 3 (local.get $max)))))
-  (func (export "grad_row") (param $p i32) (param $dp i32) (param $count i32) (param $delta f32) (param $scale f32)
-    (local $i i32)
+  (func $panelMask (param $j i32) (param $first i32) (param $half i32) (result v128)
+    ;; lanes half*4 .. half*4+3 kept when j <= first + lane
+    (i32x4.ge_s
+      (i32x4.add (v128.const i32x4 0 1 2 3) (i32x4.splat (i32.add (local.get $first) (i32.shl (local.get $half) (i32.const 2)))))
+      (i32x4.splat (local.get $j))))
+  (func (export "exp_panel") (param $at i32) (param $count i32) (param $lse i32) (param $first i32) (param $scale f32)
+    (local $j i32) (local $l0 v128) (local $l1 v128)
+    (local.set $l0 (v128.load (local.get $lse)))
+    (local.set $l1 (v128.load offset=16 (local.get $lse)))
     (block $done (loop $next
-      (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
-      (v128.store (local.get $dp) (f32x4.mul
-        (f32x4.mul (v128.load (local.get $p)) (f32x4.sub (v128.load (local.get $dp)) (f32x4.splat (local.get $delta))))
-        (f32x4.splat (local.get $scale))))
-      (local.set $p (i32.add (local.get $p) (i32.const 16)))
-      (local.set $dp (i32.add (local.get $dp) (i32.const 16)))
-      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br_if $done (i32.ge_s (local.get $j) (local.get $count)))
+      (v128.store (local.get $at) (v128.and
+        (call $exp4 (f32x4.sub (f32x4.mul (v128.load (local.get $at)) (f32x4.splat (local.get $scale))) (local.get $l0)))
+        (call $panelMask (local.get $j) (local.get $first) (i32.const 0))))
+      (v128.store offset=16 (local.get $at) (v128.and
+        (call $exp4 (f32x4.sub (f32x4.mul (v128.load offset=16 (local.get $at)) (f32x4.splat (local.get $scale))) (local.get $l1)))
+        (call $panelMask (local.get $j) (local.get $first) (i32.const 1))))
+      (local.set $at (i32.add (local.get $at) (i32.const 32)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $next))))
+  (func (export "grad_panel") (param $p i32) (param $dp i32) (param $count i32) (param $delta i32) (param $scale f32)
+    (local $j i32) (local $d0 v128) (local $d1 v128) (local $s v128)
+    (local.set $d0 (v128.load (local.get $delta)))
+    (local.set $d1 (v128.load offset=16 (local.get $delta)))
+    (local.set $s (f32x4.splat (local.get $scale)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $j) (local.get $count)))
+      (v128.store (local.get $dp) (f32x4.mul (local.get $s)
+        (f32x4.mul (v128.load (local.get $p)) (f32x4.sub (v128.load (local.get $dp)) (local.get $d0)))))
+      (v128.store offset=16 (local.get $dp) (f32x4.mul (local.get $s)
+        (f32x4.mul (v128.load offset=16 (local.get $p)) (f32x4.sub (v128.load offset=16 (local.get $dp)) (local.get $d1)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 32)))
+      (local.set $dp (i32.add (local.get $dp) (i32.const 32)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $next)))))
