@@ -1,5 +1,6 @@
 import { presetConfig, YoutuModel } from '@agentlm/model';
-import { type Backend, BackendError, initBackend, noGrad, tidy } from '@agentlm/tensor';
+import { type Backend, initBackend, noGrad, tidy } from '@agentlm/tensor';
+import { webgpuForTests } from '@agentlm/tensor/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromModel } from '../src/index.js';
 
@@ -8,17 +9,7 @@ import { fromModel } from '../src/index.js';
  * through the WebGPU copy kernel. Without an adapter this file fails under CI and skips locally with the
  * reason printed.
  */
-async function openWebGPU(): Promise<{ gpu: Backend | null; reason: string }> {
-  try {
-    return { gpu: await initBackend('webgpu'), reason: '' };
-  } catch (err) {
-    if (process.env.CI) throw err;
-    if (err instanceof BackendError) return { gpu: null, reason: err.message };
-    throw err;
-  }
-}
-
-const { gpu, reason } = await openWebGPU();
+const { gpu, reason } = await webgpuForTests();
 if (gpu === null) console.warn(`skipping WebGPU generation tests: ${reason}`);
 afterAll(() => gpu?.destroy());
 

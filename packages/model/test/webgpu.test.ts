@@ -1,4 +1,5 @@
-import { type Backend, BackendError, initBackend, noGrad, tidy } from '@agentlm/tensor';
+import { type Backend, noGrad, tidy } from '@agentlm/tensor';
+import { webgpuForTests } from '@agentlm/tensor/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ContiguousLatentCache, type YoutuModel } from '../src/index.js';
 import { cpu, expectClose, randomModel, tinyConfig } from './helpers.js';
@@ -7,17 +8,7 @@ import { cpu, expectClose, randomModel, tinyConfig } from './helpers.js';
  * CPU and WebGPU (Dawn, Mesa lavapipe here) must agree. Without an adapter this file fails under CI and
  * skips locally with the reason printed.
  */
-async function openWebGPU(): Promise<{ gpu: Backend | null; reason: string }> {
-  try {
-    return { gpu: await initBackend('webgpu'), reason: '' };
-  } catch (err) {
-    if (process.env.CI) throw err;
-    if (err instanceof BackendError) return { gpu: null, reason: err.message };
-    throw err;
-  }
-}
-
-const { gpu, reason } = await openWebGPU();
+const { gpu, reason } = await webgpuForTests();
 if (gpu === null) console.warn(`skipping CPU/WebGPU agreement tests: ${reason}`);
 
 afterAll(() => gpu?.destroy());
