@@ -9,6 +9,7 @@ import {
   packColumns,
   packTransposed,
   roundUp,
+  transposeInto,
 } from './attention-pack.js';
 
 /**
@@ -206,20 +207,4 @@ export function attentionBackwardGemm(
     }
   });
   return true;
-}
-
-/** mem[at + c·stride + i] = src[offset + i·cols + c]: the [rows, cols] matrix transposed, rows `stride` apart. */
-function transposeInto(
-  src: Float32Array,
-  offset: number,
-  rows: number,
-  cols: number,
-  mem: Float32Array,
-  at: number,
-  stride: number,
-) {
-  for (let c = 0; c < cols; c++) mem.fill(0, at + c * stride + rows, at + (c + 1) * stride);
-  for (let i = 0; i < rows; i++) {
-    for (let c = 0; c < cols; c++) mem[at + c * stride + i] = src[offset + i * cols + c];
-  }
 }

@@ -125,6 +125,22 @@ export function packTransposed(
   }
 }
 
+/** mem[at + c·stride + i] = src[offset + i·cols + c]: the [rows, cols] matrix transposed, rows `stride` apart. */
+export function transposeInto(
+  src: Float32Array,
+  offset: number,
+  rows: number,
+  cols: number,
+  mem: Float32Array,
+  at: number,
+  stride: number,
+) {
+  for (let c = 0; c < cols; c++) mem.fill(0, at + c * stride + rows, at + (c + 1) * stride);
+  for (let i = 0; i < rows; i++) {
+    for (let c = 0; c < cols; c++) mem[at + c * stride + i] = src[offset + i * cols + c];
+  }
+}
+
 /** Last key index query row i may see (inclusive); -1 when it sees none. */
 export function lastKey(p: AttentionParams, i: number): number {
   return p.causal ? Math.min(p.tk - 1, p.queryOffset + i) : p.tk - 1;
