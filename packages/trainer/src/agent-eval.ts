@@ -71,6 +71,8 @@ export interface AgentEvalOptions {
   maxTurns?: number;
   /** Ids longer than this are not prompted (the model's context). */
   contextLength: number;
+  /** The system message of every episode (default synth's SYSTEM_PROMPT); match what the model trained on. */
+  systemPrompt?: string;
 }
 
 /**
@@ -99,7 +101,7 @@ export async function evaluateAgent(tasks: Task[], opts: AgentEvalOptions): Prom
     if (task.tools.length > 0) score.toolTasks++;
     const env = await Environment.create(task);
     const messages: ChatMessage[] = [
-      { role: 'system', content: SYSTEM_PROMPT },
+      { role: 'system', content: opts.systemPrompt ?? SYSTEM_PROMPT },
       { role: 'user', content: task.prompt },
     ];
     const turns: string[] = [];

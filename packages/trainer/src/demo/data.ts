@@ -9,6 +9,7 @@ import {
   runEpisode,
   ScriptedPolicy,
   type Task,
+  type ToolSpec,
   type Trajectory,
   youtuFormat,
 } from '@agentlm/synth';
@@ -28,11 +29,51 @@ export function generatorText(name: string, seed: number, i: number): string {
 }
 
 /**
+ * The demo's system prompt: the same instruction as synth's SYSTEM_PROMPT in a third of the tokens, because
+ * a 1M-parameter model trained for a few minutes learns more per step from short sequences.
+ */
+export const DEMO_SYSTEM_PROMPT = 'Think in <think></think>, call tools when they help, then answer.';
+
+/** A JSON schema without its `description` fields (names, types, patterns and `required` stay). */
+function withoutDescriptions(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutDescriptions);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  return Object.fromEntries(
+    Object.entries(schema)
+      .filter(([k, v]) => !(k === 'description' && typeof v === 'string'))
+      .map(([k, v]) => [k, withoutDescriptions(v)]),
+  );
+}
+
+/**
+ * A terse tool spec for the demo: the name and the argument schema without prose. The environment
+ * validates calls against the same schema, so a task with compact tools is verified exactly as before;
+ * only the prompt is shorter (the tokenizer renders specs as given).
+ */
+export function compactTool(tool: ToolSpec): ToolSpec {
+  const { name, parameters } = tool.function;
+  return {
+    type: 'function',
+    function: { name, parameters: withoutDescriptions(parameters) } as ToolSpec['function'],
+  };
+}
+
+/** A task as the demo prompts it: compact tool specs. */
+export function compactTask(task: Task): Task {
+  return { ...task, tools: task.tools.map(compactTool) };
+}
+
+/**
  * Writes the verified trajectories of a synth run as chat JSONL the mixer reads (`format: chat`):
- * one `{messages, tools}` per line.
+ * one `{messages, tools}` per line, with the demo's short system prompt and compact tool specs
+ * (the same prompt the agent evaluation uses).
  */
 export function writeMixTrajectories(synthDir: string, file: string): Trajectory[] {
-  const trajectories = readTrajectories(synthDir, 'trajectories');
+  const trajectories = readTrajectories(synthDir, 'trajectories').map((t) => ({
+    ...t,
+    tools: t.tools.map(compactTool),
+    messages: t.messages.map((m) => (m.role === 'system' ? { ...m, content: DEMO_SYSTEM_PROMPT } : m)),
+  }));
   mkdirSync(join(file, '..'), { recursive: true });
   writeFileSync(
     file,
@@ -53,7 +94,8 @@ export function* tokenizerCorpus(
 
 /**
  * Held-out agent tasks: drawn with a seed the synthesizer never used, minus any whose prompt and
- * initial state equal a training task's, so the evaluation measures generalisation, not recall.
+ * initial state equal a training task's, so the evaluation measures generalisation, not recall. They
+ * come with compact tool specs, as the demo trains on.
  */
 export function heldOutTasks(
   domains: Task['domain'][],
@@ -69,7 +111,7 @@ export function heldOutTasks(
       const task = generateTask(domain, 1, seed, i);
       if (seen.has(dedupKey(task))) continue;
       seen.add(dedupKey(task));
-      out.push(task);
+      out.push(compactTask(task));
       found++;
     }
   }
@@ -129,7 +171,7 @@ export async function heldOutLossSets(
   const chats = [];
   for (const task of agentTasks) {
     const episode = await runEpisode(task, policy);
-    const encoded = encoder.encodeChat(episodeToMessages(episode), toolSpecs(task));
+    const encoded = encoder.encodeChat(episodeToMessages(episode, DEMO_SYSTEM_PROMPT), toolSpecs(task));
     chats.push({ ids: encoded.ids, mask: encoded.lossMask });
   }
   sets.push(pack('agent', chats, encoder.eosId, seqLen, rowsPerDomain));

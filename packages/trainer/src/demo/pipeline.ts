@@ -12,7 +12,7 @@ import { loadModel, presetConfig, saveModel, YoutuModel } from '@agentlm/model';
 import { ScriptedPolicy, synthesize, type Task } from '@agentlm/synth';
 import { initBackend } from '@agentlm/tensor';
 import { AGENT_SPECIAL_TOKENS, AGENT_TOKENS, trainTokenizer } from '@agentlm/tokenizer';
-import { type AgentEvalResult, evaluateAgent } from '../agent-eval.js';
+import { type AgentEvalResult, evaluateAgent, toolSpecs } from '../agent-eval.js';
 import { mixBatchSource, stageHintsFromMix } from '../data.js';
 import { greedyDecoder } from '../decode.js';
 import { TrainerError } from '../errors.js';
@@ -20,7 +20,13 @@ import { type DomainLoss, heldOutLoss } from '../eval.js';
 import { type TrainResult, trainLoop } from '../loop.js';
 import { readMetrics } from '../metrics.js';
 import { type LrSchedule, wsdFromStageHints } from '../schedule.js';
-import { heldOutLossSets, heldOutTasks, tokenizerCorpus, writeMixTrajectories } from './data.js';
+import {
+  DEMO_SYSTEM_PROMPT,
+  heldOutLossSets,
+  heldOutTasks,
+  tokenizerCorpus,
+  writeMixTrajectories,
+} from './data.js';
 import { writeDemoReport } from './report.js';
 import { DEMO_SIZES, type DemoSizes } from './sizes.js';
 
@@ -128,6 +134,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     return tok;
   });
   const encoder = encoderFromTokenizer(tokenizer);
+  const lengths = trajectories.map((t) => encoder.encodeChat(t.messages, toolSpecs(t)).ids.length);
+  log(
+    `  trajectories: ${Math.round(lengths.reduce((a, b) => a + b, 0) / Math.max(1, lengths.length))} tokens on average, longest ${Math.max(0, ...lengths)}`,
+  );
   const chatIds = {
     assistant: tokenizer.tokenToId(AGENT_TOKENS.assistant) as number,
     endOfText: tokenizer.tokenToId(AGENT_TOKENS.endOfText) as number,
@@ -162,7 +172,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
             tokens: sizes.midtrainTokens,
             seqLen: sizes.midtrainSeqLen,
             lr: 'decay',
-            weights: { commonsense: 0.1, stem: 0.15, code: 0.15, trajectories: 0.6 },
+            weights: { commonsense: 0.05, stem: 0.05, code: 0.05, trajectories: 0.85 },
           },
         ],
       },
@@ -201,6 +211,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       tokenizer,
       maxNewTokens: sizes.maxNewTokens,
       contextLength: m.config.maxPositionEmbeddings,
+      systemPrompt: DEMO_SYSTEM_PROMPT,
     });
 
   const config = presetConfig('nano', {
@@ -217,17 +228,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     dir: string,
     schedule: (steps: number) => LrSchedule,
     lossMask: 'all' | 'assistant',
+    microBatches: number,
   ) => {
     const dataset = MixDataset.open(dir);
     // the same tokens per micro-batch at every sequence length of the first stage
     const firstSeqLen = dataset.index.stages[0]?.seqLen ?? sizes.seqLen;
     const rows = Math.max(1, Math.round((sizes.rows * sizes.seqLen) / firstSeqLen));
-    const steps = Math.max(1, Math.ceil(dataset.length / (rows * sizes.microBatches)));
+    const steps = Math.max(1, Math.ceil(dataset.length / (rows * microBatches)));
     const result = await trainLoop({
       model,
       source: (start) => mixBatchSource(dataset, rows, start),
       steps,
-      microBatches: sizes.microBatches,
+      microBatches,
       schedule: schedule(steps),
       lossMask,
       seed,
@@ -262,6 +274,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           minLrRatio: 0.1,
         }),
       'all',
+      sizes.microBatches,
     ),
   );
   const before = await stage('evaluate pre-trained model', async () => ({
@@ -293,6 +306,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         };
       },
       'assistant',
+      sizes.midtrainMicroBatches,
     ),
   );
   const after = await stage('evaluate mid-trained model', async () => ({
@@ -325,6 +339,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       tokenizer,
       maxNewTokens: sizes.maxNewTokens * 2,
       contextLength: config.maxPositionEmbeddings,
+      systemPrompt: DEMO_SYSTEM_PROMPT,
     });
     const t = r.transcripts[0];
     return [

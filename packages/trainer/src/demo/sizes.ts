@@ -15,6 +15,8 @@ export interface DemoSizes {
   /** Sequences of `seqLen` per micro-batch (fewer, longer ones at longer lengths) and micro-batches per step. */
   rows: number;
   microBatches: number;
+  /** Micro-batches per mid-training step: fewer tokens per step buys a tiny model more updates. */
+  midtrainMicroBatches: number;
   pretrainTokens: number;
   midtrainTokens: number;
   peakLr: number;
@@ -29,16 +31,17 @@ export const DEMO_SIZES: Record<'default' | 'quick', DemoSizes> = {
     vocab: 1024,
     tokenizerDocs: 150,
     trajectories: 320,
-    heldOutTasks: 6,
+    heldOutTasks: 10,
     seqLen: 128,
     midtrainSeqLen: 512,
     rows: 4,
     microBatches: 2,
+    midtrainMicroBatches: 2,
     pretrainTokens: 32_000,
-    midtrainTokens: 32_000,
+    midtrainTokens: 48_000,
     peakLr: 4e-3,
     evalRows: 4,
-    maxNewTokens: 160,
+    maxNewTokens: 128,
   },
   quick: {
     vocab: 400,
@@ -49,6 +52,7 @@ export const DEMO_SIZES: Record<'default' | 'quick', DemoSizes> = {
     midtrainSeqLen: 128,
     rows: 2,
     microBatches: 2,
+    midtrainMicroBatches: 2,
     pretrainTokens: 1_500,
     midtrainTokens: 1_500,
     peakLr: 4e-3,
