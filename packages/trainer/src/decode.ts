@@ -1,4 +1,5 @@
-import { ContiguousLatentCache, type YoutuModel } from '@agentlm/model';
+import { fromModel } from '@agentlm/inference';
+import type { YoutuModel } from '@agentlm/model';
 
 /** What the agent evaluation needs from a model: greedy continuation of a prompt until a stop id. */
 export interface GreedyDecoder {
@@ -9,37 +10,24 @@ export interface GreedyDecoder {
   ): Promise<number[]>;
 }
 
-function argmax(row: Float32Array | Int32Array): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if ((row[i] as number) > (row[best] as number)) best = i;
-  return best;
-}
-
 /**
- * A minimal greedy decoder over the model's latent cache (prefill once, then absorbed decode steps).
- * It stands behind the same seam as @agentlm/inference's generation, so the evaluation can use either.
+ * Greedy decoding through @agentlm/inference (latent KV cache, chunked prefill, absorbed decode), so the
+ * agent evaluation measures the model exactly as it will be served.
  */
 export function greedyDecoder(model: YoutuModel): GreedyDecoder {
+  const { engine } = fromModel(model, null);
   return {
     async continue(prompt, { maxNewTokens, stopIds }) {
       const limit = Math.min(maxNewTokens, model.config.maxPositionEmbeddings - prompt.length);
       if (limit <= 0) return [];
-      const cache = new ContiguousLatentCache(model.config);
-      const out: number[] = [];
-      try {
-        let logits = model.prefill(prompt, cache);
-        for (;;) {
-          const next = argmax(await logits.data());
-          logits.dispose();
-          if (stopIds.includes(next)) break;
-          out.push(next);
-          if (out.length >= limit) break;
-          logits = model.decodeStep(next, cache);
-        }
-      } finally {
-        cache.dispose();
-      }
-      return out;
+      const result = await engine
+        .generate([...prompt], { temperature: 0, maxNewTokens: limit, stopTokenIds: [...stopIds] })
+        .complete();
+      const ids = result.ids;
+      // The engine reports the stop id it ended on; the evaluation wants the continuation without it.
+      return result.finishReason === 'stop' && stopIds.includes(ids.at(-1) as number)
+        ? ids.slice(0, -1)
+        : ids;
     },
   };
 }
