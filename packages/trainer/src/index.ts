@@ -53,6 +53,7 @@ export { checkTrainingMemory, estimateTrainingMemory, type MemoryEstimate } from
 export { type MetricRecord, MetricsWriter, readMetrics } from './metrics.js';
 export { decayFlags, loadOptimizer, OPTIMIZER_FILE, saveOptimizer } from './optimizer.js';
 export { type PlotOptions, type PlotSeries, svgLinePlot } from './plot.js';
+export type { Precision } from './precision.js';
 export { formatProgress, ProgressBar, type ProgressUpdate } from './progress.js';
 export { TrainerRng } from './rng.js';
 export { type TrainFromConfigOptions, trainFromConfig } from './run-config.js';

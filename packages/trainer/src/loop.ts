@@ -8,6 +8,7 @@ import { type BatchSource, type BatchSourceState, shiftBatch, type TrainBatch } 
 import { NonFiniteGuard, type NonFinitePolicy } from './guard.js';
 import { MetricsWriter } from './metrics.js';
 import { decayFlags, loadOptimizer, saveOptimizer } from './optimizer.js';
+import { forwardModel, type Precision } from './precision.js';
 import { ProgressBar } from './progress.js';
 import { TrainerRng } from './rng.js';
 import { type LrSchedule, lrAt } from './schedule.js';
@@ -59,6 +60,8 @@ export interface TrainLoopOptions {
   optim?: Partial<OptimSettings>;
   /** `all` (pre-training) or `assistant` (mid-training, SFT: only loss-mask bits count). */
   lossMask: 'all' | 'assistant';
+  /** Mixed precision: the forward reads bf16/f16 copies of the f32 master weights (default f32). */
+  precision?: Precision;
   onNonFinite?: NonFinitePolicy;
   seed?: number;
   /** Folder for checkpoints/ and metrics.jsonl; without it nothing is written. */
@@ -104,6 +107,7 @@ async function accumulateGradients(
   model: YoutuModel,
   batches: TrainBatch[],
   lossMask: 'all' | 'assistant',
+  precision: Precision,
 ): Promise<{ loss: number; counted: number }> {
   const shifted = batches.map((b) => ({ ...shiftBatch(b, lossMask), b }));
   const weights = microBatchWeights(shifted.map((s) => s.counted));
@@ -117,7 +121,7 @@ async function accumulateGradients(
       const ids = tensor(s.ids, [s.b.rows, s.t], { backend });
       const targets = tensor(s.targets, [s.b.rows, s.t], { backend });
       const mask = tensor(s.weights, [s.b.rows, s.t], { backend });
-      const out = model.forward(ids, { targets, lossMask: mask });
+      const out = forwardModel(model, precision).forward(ids, { targets, lossMask: mask });
       const l = out.loss as Tensor;
       mul(l, w).backward();
       return l;
@@ -218,7 +222,12 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       opts.beforeStep?.(state.step, model);
       const lr = lrAt(opts.schedule, state.step);
       const batches = Array.from({ length: opts.microBatches }, () => source.next());
-      const { loss, counted } = await accumulateGradients(model, batches, opts.lossMask);
+      const { loss, counted } = await accumulateGradients(
+        model,
+        batches,
+        opts.lossMask,
+        opts.precision ?? 'f32',
+      );
       const gradNorm = await clipGradNorm(params, optim.clip > 0 ? optim.clip : Number.MAX_VALUE);
       // a step whose rows hold no loss-masked target (e.g. only chat prompts) has nothing to learn from
       const apply = counted > 0 && guard.check(state.step + 1, loss, gradNorm);

@@ -68,11 +68,6 @@ export async function trainFromConfig(
   c: TrainConfig,
   opts: TrainFromConfigOptions = {},
 ): Promise<TrainResult> {
-  if (c.precision !== 'f32') {
-    throw new TrainConfigError(
-      `precision: "${c.precision}" is not supported by the current backends (weights, gradients and moments are f32; the CPU backend computes in f32 anyway) — use "f32"`,
-    );
-  }
   if (opts.steps !== undefined && (!Number.isInteger(opts.steps) || opts.steps < 1)) {
     throw new TrainConfigError(`--steps must be a positive integer, got ${opts.steps}`);
   }
@@ -155,6 +150,7 @@ export async function trainFromConfig(
         clip: o.clip,
       },
       lossMask: c.lossMask,
+      precision: c.precision,
       onNonFinite: c.onNonFinite,
       seed: c.seed,
       runDir: c.out,

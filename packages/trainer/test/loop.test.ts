@@ -38,6 +38,29 @@ describe('trainLoop', () => {
     expect(r.tokens).toBe(30 * 4 * 12);
   });
 
+  it.each(['bf16', 'f16'] as const)(
+    'mixed precision (%s forward, f32 masters) learns like f32 and keeps the masters f32',
+    async (precision) => {
+      const run = (p: 'f32' | 'bf16' | 'f16') =>
+        trainLoop({
+          model: toyModel(),
+          source: toySource(4),
+          steps: 30,
+          microBatches: 1,
+          schedule: constant,
+          lossMask: 'all',
+          precision: p,
+        });
+      const [full32, mixed] = [await run('f32'), await run(precision)];
+      expect([...mixed.model.params.values()].every((t) => t.dtype === 'f32')).toBe(true);
+      // Step 1 sees identical masters, so its loss differs only by the 16-bit rounding of the weights.
+      expect(Math.abs((mixed.losses[0] as number) - (full32.losses[0] as number))).toBeLessThan(0.05);
+      expect(Math.abs((mixed.losses[0] as number) - (full32.losses[0] as number))).toBeGreaterThan(0);
+      const last = mixed.losses.slice(-3).reduce((a, b) => a + b) / 3;
+      expect(last).toBeLessThan((mixed.losses[0] as number) * 0.5);
+    },
+  );
+
   it('k accumulated micro-batches give the update of one large batch', async () => {
     const run = (rows: number, micro: number) =>
       trainLoop({
