@@ -4,7 +4,7 @@
 // workspace, and imports each package there, checking that its exports are non-empty. A broken exports
 // map, a file missing from `files`, or a dependency only the workspace provides fails here.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,7 +33,7 @@ try {
     });
   }
   const files = readdirSync(tarballs).map((f) => join(tarballs, f));
-  execFileSync('mkdir', ['-p', project]);
+  mkdirSync(project, { recursive: true });
   writeFileSync(
     join(project, 'package.json'),
     JSON.stringify({ name: 'smoke', private: true, type: 'module' }),

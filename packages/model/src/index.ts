@@ -43,4 +43,4 @@ export {
   TOKENIZER_FILES,
   type TokenizerFacts,
 } from './tokenizer-files.js';
-export { numel, type WeightKind, type WeightSpec, weightSpecs } from './weights.js';
+export { numel, storageDType, type WeightKind, type WeightSpec, weightSpecs } from './weights.js';

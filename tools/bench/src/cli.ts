@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BenchCase, describeMachine, formatTable, toReport, writeFileAtomic } from './result.js';
@@ -26,4 +26,4 @@ const report = toReport(cases, describeMachine(machine));
 const root = resolve(here, '../../..');
 const out = join(root, 'bench-results', `${name}.json`);
 writeFileAtomic(out, `${JSON.stringify(report, null, 2)}\n`);
-console.log(`\n${formatTable(report.results)}\n\nwrote ${existsSync(out) ? out : '(nothing)'}`);
+console.log(`\n${formatTable(report.results)}\n\nwrote ${out}`);

@@ -47,7 +47,7 @@ export function describeMachine(extra: Record<string, unknown> = {}): Record<str
 export function toReport(cases: BenchCase[], machine: Record<string, unknown>): BenchReport {
   return {
     machine,
-    results: cases.map(({ better: _better, ...c }) => ({ ...c, ratio: ratio({ ...c, better: _better }) })),
+    results: cases.map(({ better, ...c }) => ({ ...c, ratio: ratio({ ...c, better }) })),
   };
 }
 
