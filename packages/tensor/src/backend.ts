@@ -11,8 +11,9 @@
  *   - allocates every output storage itself (`alloc`) and passes it to the kernel, so kernels never allocate
  *     their outputs (they may keep scratch buffers);
  *   - only ever hands a kernel storages that came from the same backend;
- *   - keeps tensors contiguous and row-major; views (permute, slice, broadcast) are expressed through the
- *     offsets/strides that kernels take, and materialized with `copy`;
+ *   - hands kernels that take a bare Storage a dense row-major one: tensors are strided views of shared
+ *     storages (permute, slice, broadcastTo make views), read in place by the kernels that take a View or
+ *     a transpose flag (binary, where, copy, matmul) and materialized with `copy` for the others;
  *   - casts f16/bf16 inputs to f32 before calling a kernel unless the kernel's contract says it accepts them
  *     (matmul's `b`, gather's `table`, `cast`, `copy`, `upload`/`read`);
  *   - calls `read` (async) to get data back; `readSync` exists only where the data is host-resident (cpu).

@@ -22,6 +22,7 @@ export {
   type CrossEntropyOptions,
   cast,
   concat,
+  contiguous,
   crossEntropy,
   div,
   eq,

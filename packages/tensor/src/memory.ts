@@ -4,8 +4,9 @@ import { TensorError } from './errors.js';
 import type { Tensor } from './tensor.js';
 
 /**
- * Memory model: every tensor owns a reference to a storage (reshape views share one, reference-counted);
- * `dispose()` drops the reference and the storage goes back to its backend when the last one goes.
+ * Memory model: every tensor owns a reference to a storage (views share one, reference-counted; a view's
+ * dense copy, made when a kernel needs one, is owned by the view); `dispose()` drops the references and a
+ * storage goes back to its backend when its last one goes.
  * `tidy(fn)` opens a scope: every tensor created inside is disposed when fn returns, except what fn
  * returns and what was passed to `keep`. Gradients written to `.grad` and optimizer state are kept.
  */

@@ -68,12 +68,19 @@ export function adamw(params: readonly Tensor[], state: AdamWState, opts: AdamWO
         'DTYPE',
       );
     }
+    if (!param._isWhole) {
+      throw new TensorError(
+        `adamw: param ${i} [${param.shape}] is a strided view; pass dense parameters (contiguous())`,
+        'VIEW_PARAM',
+      );
+    }
     const decays = opts.decay ? opts.decay[i] : param.rank >= 2;
     const { m, v } = state.momentsOf(param);
     param.backend.adamw(param.storage, param.grad.storage, m.storage, v.storage, {
       ...shared,
       weightDecay: decays ? (opts.weightDecay ?? 0) : 0,
     });
+    param._liveRef.version++; // dense copies of views of the param are stale now
   });
 }
 

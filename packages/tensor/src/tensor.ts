@@ -1,22 +1,41 @@
 import { backward, type GradNode } from './autograd.js';
-import type { Backend, DType, Storage } from './backend.js';
+import type { Backend, DType, Storage, View } from './backend.js';
 import { BackendError, DisposedError, TensorError } from './errors.js';
+import { contiguousStrides, isRowMajor } from './layout.js';
 import { trackBytes, trackTensor, untrackTensor } from './memory.js';
 import * as ops from './ops/index.js';
 import type { MatmulOptions } from './ops/matmul.js';
 
-/** A storage shared by a tensor and its reshape views; freed when the last reference is disposed. */
+/** A storage shared by a tensor and its views; freed when the last reference is disposed. */
 export interface StorageRef {
   readonly storage: Storage;
   refs: number;
+  /** Bumped by in-place writes (AdamW) so that dense copies made of views know they are stale. */
+  version: number;
+}
+
+function releaseRef(backend: Backend, ref: StorageRef): void {
+  if (--ref.refs === 0) {
+    backend.free(ref.storage);
+    trackBytes(backend.name, ref.storage.size, ref.storage.dtype, -1);
+  }
+}
+
+/** A fresh storage reference holding one reference. */
+export function allocRef(backend: Backend, size: number, dtype: DType): StorageRef {
+  const storage = backend.alloc(size, dtype);
+  trackBytes(backend.name, size, dtype, 1);
+  return { storage, refs: 1, version: 0 };
 }
 
 let nextId = 0;
 
 /**
- * An n-dimensional array on one backend. Tensors are contiguous row-major; `reshape` returns a view that
- * shares storage, every other op writes a new tensor. Create them with `tensor`, `zeros`, `randn`, … and
- * free them with `dispose()` or a `tidy` scope.
+ * An n-dimensional array on one backend: `shape` read through `strides` from element `offset` of a storage
+ * that views share (reference-counted). `reshape`, `permute`, `transpose`, `slice`, `split` and
+ * `broadcastTo` return views without copying; every other op writes a new dense tensor. Kernels that need
+ * dense input get a dense copy of a view, made once and kept (see `storage`); `contiguous()` makes one
+ * explicitly. Create tensors with `tensor`, `zeros`, `randn`, … and free them with `dispose()` or `tidy`.
  */
 export class Tensor {
   readonly id = nextId++;
@@ -31,29 +50,54 @@ export class Tensor {
   grad: Tensor | null = null;
   /** @internal the graph node that produced this tensor. */
   _node: GradNode | null = null;
+  /** Element step of each dim in the storage (0 on broadcast dims). */
+  readonly strides: readonly number[];
+  /** Element index of the first element in the storage. */
+  readonly offset: number;
   /** @internal */
   _ref: StorageRef | null;
+  /** @internal a dense copy of a view, made when a kernel needs one; `version` is its source's version. */
+  _dense: { ref: StorageRef; version: number } | null = null;
   /** @internal an op-internal intermediate: disposed when its graph node is released. */
   _transient = false;
   /** @internal set once backward() has consumed the graph that produced this tensor. */
   _graphReleased = false;
 
   /** @internal use the creation functions (tensor, zeros, …) instead. */
-  constructor(backend: Backend, shape: readonly number[], dtype: DType, ref: StorageRef) {
+  constructor(
+    backend: Backend,
+    shape: readonly number[],
+    dtype: DType,
+    ref: StorageRef,
+    strides: readonly number[] = contiguousStrides(shape),
+    offset = 0,
+  ) {
     this.backend = backend;
     this.shape = Object.freeze([...shape]);
+    this.strides = Object.freeze([...strides]);
+    this.offset = offset;
     this.dtype = dtype;
     this.size = shape.reduce((a, b) => a * b, 1);
     this._ref = ref;
     trackTensor(this);
   }
 
-  /** @internal allocate a fresh tensor. */
+  /** @internal allocate a fresh dense tensor. */
   static empty(backend: Backend, shape: readonly number[], dtype: DType): Tensor {
     const size = shape.reduce((a, b) => a * b, 1);
-    const storage = backend.alloc(size, dtype);
-    trackBytes(backend.name, size, dtype, 1);
-    return new Tensor(backend, shape, dtype, { storage, refs: 1 });
+    return new Tensor(backend, shape, dtype, allocRef(backend, size, dtype));
+  }
+
+  /** @internal a new tensor reading `ref` (which gains a reference) through the given layout. */
+  static share(
+    like: Tensor,
+    ref: StorageRef,
+    shape: readonly number[],
+    strides: readonly number[] = contiguousStrides(shape),
+    offset = 0,
+  ): Tensor {
+    ref.refs++;
+    return new Tensor(like.backend, shape, like.dtype, ref, strides, offset);
   }
 
   get rank(): number {
@@ -64,12 +108,54 @@ export class Tensor {
     return this._ref === null;
   }
 
-  /** @internal the backend storage; throws on a disposed tensor. */
-  get storage(): Storage {
+  /** Whether the elements lie densely in row-major order (from any offset): views from permute, from
+   * slices of inner dims and from broadcastTo do not. */
+  get isContiguous(): boolean {
+    return isRowMajor(this.shape, this.strides);
+  }
+
+  /** @internal the shared storage reference; throws on a disposed tensor. */
+  get _liveRef(): StorageRef {
     if (!this._ref) {
       throw new DisposedError(`tensor #${this.id} [${this.shape}] ${this.dtype} was used after dispose()`);
     }
-    return this._ref.storage;
+    return this._ref;
+  }
+
+  /** @internal whether the tensor is exactly its whole storage, row-major: what bare-Storage kernels take. */
+  get _isWhole(): boolean {
+    return this.offset === 0 && this._liveRef.storage.size === this.size && this.isContiguous;
+  }
+
+  /** @internal the strided view of the shared storage (kernels that take a View read it without copies). */
+  get view(): View {
+    return { storage: this._liveRef.storage, offset: this.offset, strides: this.strides };
+  }
+
+  /**
+   * @internal a storage holding exactly this tensor, dense row-major: the shared storage itself, or for
+   * a view a dense copy, made on first use (one strided-copy kernel) and kept until dispose or until the
+   * source storage is written in place.
+   */
+  get storage(): Storage {
+    return this._denseRef().storage;
+  }
+
+  /** @internal see `storage`. */
+  _denseRef(): StorageRef {
+    const ref = this._liveRef;
+    if (this._isWhole) return ref;
+    if (this._dense?.version === ref.version) return this._dense.ref;
+    if (this._dense) releaseRef(this.backend, this._dense.ref);
+    this._dense = null;
+    const dense = allocRef(this.backend, this.size, this.dtype);
+    this.backend.copy(
+      this.view,
+      { storage: dense.storage, offset: 0, strides: contiguousStrides(this.shape) },
+      this.shape,
+    );
+    this._dense = { ref: dense, version: ref.version };
+    return dense;
   }
 
   /** Copy the values out (floats as Float32Array, i32 as Int32Array). */
@@ -108,10 +194,9 @@ export class Tensor {
     const ref = this._ref;
     if (!ref) return;
     this._ref = null;
-    if (--ref.refs === 0) {
-      this.backend.free(ref.storage);
-      trackBytes(this.backend.name, ref.storage.size, ref.storage.dtype, -1);
-    }
+    releaseRef(this.backend, ref);
+    if (this._dense) releaseRef(this.backend, this._dense.ref);
+    this._dense = null;
     untrackTensor(this);
     this.grad?.dispose();
     this.grad = null;
@@ -205,5 +290,8 @@ export class Tensor {
   }
   cast(dtype: DType): Tensor {
     return ops.cast(this, dtype);
+  }
+  contiguous(): Tensor {
+    return ops.contiguous(this);
   }
 }

@@ -99,10 +99,11 @@ describe.each(backends.filter((b) => b.backend))('leak test on $name', ({ backen
       const loss = tidy(() => {
         const x = gather(params.embed, ids);
         const h = rmsNorm(x, params.norm, 1e-6);
-        const q = h.reshape([1, 1, 5, dim]);
-        const a = attention(q, q, q, { causal: true, scale: 0.35 }).reshape([5, dim]);
+        // strided views on the way: heads permuted in and out, a transposed weight
+        const q = h.reshape([1, 5, 2, dim / 2]).permute([0, 2, 1, 3]);
+        const a = attention(q, q, q, { causal: true, scale: 0.35 }).permute([0, 2, 1, 3]).reshape([5, dim]);
         const m = swiglu(matmul(a, params.gate), matmul(h, params.up));
-        const logits = matmul(m.add(x), params.embed, { transposeB: true });
+        const logits = matmul(m.add(x), params.embed.transpose());
         const l = crossEntropy(logits, targets);
         l.backward();
         adamw(list, state, { lr: 1e-2, weightDecay: 0.1 });

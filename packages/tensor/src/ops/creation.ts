@@ -86,12 +86,9 @@ export function arange(n: number, opts: CreateOptions = {}): Tensor {
   return tensor(values, [n], { dtype: 'i32', ...opts });
 }
 
-/** A new tensor object sharing t's storage (a free view); the storage lives until both are disposed. */
-export function alias(t: Tensor, shape: readonly number[] = t.shape): Tensor {
-  const ref = t._ref;
-  if (!ref) t.storage; // throws DisposedError
-  (ref as NonNullable<typeof ref>).refs++;
-  return new Tensor(t.backend, shape, t.dtype, ref as NonNullable<typeof ref>);
+/** A new tensor object over t's storage with t's layout (a free view); the storage lives until both are disposed. */
+export function alias(t: Tensor): Tensor {
+  return Tensor.share(t, t._liveRef, t.shape, t.strides, t.offset);
 }
 
 export interface RandomOptions extends CreateOptions {

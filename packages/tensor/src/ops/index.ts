@@ -45,5 +45,5 @@ export { gather } from './gather.js';
 export { type MatmulOptions, matmul } from './matmul.js';
 export { argmax, max, mean, sum } from './reduce.js';
 export { type RopeOptions, rope, ropeFrequencies, type YarnScaling } from './rope.js';
-export { broadcastTo, concat, permute, reshape, slice, split, transpose } from './shape.js';
+export { broadcastTo, concat, contiguous, permute, reshape, slice, split, transpose } from './shape.js';
 export { logSoftmax, softmax } from './softmax.js';

@@ -1,4 +1,5 @@
 import { record } from '../autograd.js';
+import type { Storage } from '../backend.js';
 import type { Tensor } from '../tensor.js';
 import { sumToShape } from './reduce.js';
 import { broadcastTo, reshape } from './shape.js';
@@ -35,21 +36,23 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const bBatch = b.shape.slice(0, -2);
   const batchShape = broadcastShapes('matmul', ts, aBatch, bBatch);
   const batch = batchShape.reduce((x, y) => x * y, 1);
-  // operands whose batch dims neither match nor are absent get expanded (rare: mixed broadcasting)
+  // operands whose batch dims neither match nor are absent are read as broadcast views (rare)
   const aFull =
     aBatch.length === 0 || sameShape(aBatch, batchShape) ? a : broadcastTo(a, [...batchShape, ar, ac]);
   const bFull =
     bBatch.length === 0 || sameShape(bBatch, batchShape) ? b : broadcastTo(b, [...batchShape, br, bc]);
+  const aIn = matrixOperand(aFull);
+  const bIn = matrixOperand(bFull);
   const y = newTensor(backend, [...batchShape, m, n], 'f32');
-  backend.matmul(aFull.storage, bFull.storage, y.storage, {
+  backend.matmul(aIn.storage, bIn.storage, y.storage, {
     batch,
     m,
     n,
     k,
-    transposeA,
-    transposeB,
-    aBatchStride: aFull.rank === 2 ? 0 : m * k,
-    bBatchStride: bFull.rank === 2 ? 0 : k * n,
+    transposeA: transposeA !== aIn.transposed,
+    transposeB: transposeB !== bIn.transposed,
+    aBatchStride: aIn.batchStride,
+    bBatchStride: bIn.batchStride,
   });
   if (aFull !== a) aFull.dispose();
   if (bFull !== b) bFull.dispose();
@@ -58,6 +61,25 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     b.requiresGrad ? fitGrad(gradB(dy, a, b.rank, transposeA, transposeB), b.shape) : null,
   ]);
   return y;
+}
+
+/**
+ * How the kernel reads t as a batch of matrices: straight from t's storage when each matrix is row-major
+ * or has its last two dims swapped (as `transpose(w)` gives; that flips the kernel's transpose flag) and
+ * the batch dims step by one stride (0: one matrix shared by the batch); else from t's dense copy.
+ */
+function matrixOperand(t: Tensor): { storage: Storage; transposed: boolean; batchStride: number } {
+  const [rows, cols] = t.shape.slice(-2);
+  const [rowStride, colStride] = t.strides.slice(-2);
+  const batch = t.shape.slice(0, -2).flatMap((d, i) => (d === 1 ? [] : [{ d, stride: t.strides[i] }]));
+  const uniform = batch.every((b, j) => j === 0 || batch[j - 1].stride === b.stride * b.d);
+  const plain = (rows === 1 || rowStride === cols) && (cols === 1 || colStride === 1);
+  const swapped = (rows === 1 || rowStride === 1) && (cols === 1 || colStride === rows);
+  if (t.offset === 0 && uniform && (plain || swapped)) {
+    const batchStride = batch.length === 0 ? 0 : batch[batch.length - 1].stride;
+    return { storage: t.view.storage, transposed: !plain, batchStride };
+  }
+  return { storage: t.storage, transposed: false, batchStride: t.rank === 2 ? 0 : rows * cols };
 }
 
 /** dA for y = op(a) @ op(b): dy @ op(b)ᵀ, or its transpose when a was transposed. */

@@ -1,12 +1,11 @@
 import { record } from '../autograd.js';
-import type { Tensor } from '../tensor.js';
-import { alias, zeros } from './creation.js';
+import { Tensor } from '../tensor.js';
+import { zeros } from './creation.js';
 import { sumToShape } from './reduce.js';
 import {
   broadcastShapes,
-  broadcastView,
+  broadcastStrides,
   contiguousStrides,
-  contiguousView,
   newTensor,
   normalizeAxis,
   sameBackend,
@@ -14,7 +13,10 @@ import {
   shapeError,
 } from './util.js';
 
-/** A view with a new shape (same element count; one dim may be -1). Shares storage; free. */
+/**
+ * A view with a new shape (same element count; one dim may be -1). Free for a contiguous x; a strided
+ * view is read through its dense copy (made once, see Tensor.storage).
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const known = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const holes = shape.filter((d) => d === -1).length;
@@ -23,22 +25,27 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (holes > 1 || size !== x.size || !resolved.every((d) => Number.isInteger(d) && d >= 0)) {
     throw shapeError('reshape', [x], `cannot view ${x.size} elements as [${shape}]`);
   }
-  const y = alias(x, resolved);
+  const y = x.isContiguous
+    ? Tensor.share(x, x._liveRef, resolved, contiguousStrides(resolved), x.offset)
+    : Tensor.share(x, x._denseRef(), resolved);
   record(y, [x], (dy) => [reshape(dy, x.shape)]);
   return y;
 }
 
-/** Reorder dims: out.shape[i] = x.shape[perm[i]]. Materializes a contiguous copy. */
+/** Reorder dims: out.shape[i] = x.shape[perm[i]]. A view (no copy). */
 export function permute(x: Tensor, perm: readonly number[]): Tensor {
-  const backend = sameBackend('permute', [x]);
+  sameBackend('permute', [x]);
   const axes = perm.map((p) => normalizeAxis('permute', [x], p, x.rank));
   if (axes.length !== x.rank || new Set(axes).size !== x.rank) {
     throw shapeError('permute', [x], `[${perm}] is not a permutation of ${x.rank} dims`);
   }
-  const shape = axes.map((a) => x.shape[a]);
-  const y = newTensor(backend, shape, x.dtype);
-  const own = contiguousStrides(x.shape);
-  backend.copy({ storage: x.storage, offset: 0, strides: axes.map((a) => own[a]) }, contiguousView(y), shape);
+  const y = Tensor.share(
+    x,
+    x._liveRef,
+    axes.map((a) => x.shape[a]),
+    axes.map((a) => x.strides[a]),
+    x.offset,
+  );
   record(y, [x], (dy) => {
     const inverse = new Array<number>(axes.length);
     axes.forEach((a, i) => {
@@ -49,7 +56,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   return y;
 }
 
-/** Swap two dims (default: the last two). */
+/** Swap two dims (default: the last two). A view. */
 export function transpose(x: Tensor, a = -2, b = -1): Tensor {
   const perm = x.shape.map((_, i) => i);
   const ia = normalizeAxis('transpose', [x], a, x.rank);
@@ -58,16 +65,17 @@ export function transpose(x: Tensor, a = -2, b = -1): Tensor {
   return permute(x, perm);
 }
 
-/** Copy the block of x at per-dim offsets `starts` into `region` (fromX), or `region` into that block. */
-function copyRegion(x: Tensor, region: Tensor, starts: readonly number[], fromX: boolean): void {
-  const strides = contiguousStrides(x.shape);
-  const offset = starts.reduce((acc, s, i) => acc + s * strides[i], 0);
-  const inX = { storage: x.storage, offset, strides };
-  const inRegion = contiguousView(region);
-  x.backend.copy(fromX ? inX : inRegion, fromX ? inRegion : inX, region.shape);
+/** Element offset of the block at per-dim `starts` in x's storage. */
+function blockOffset(x: Tensor, starts: readonly number[]): number {
+  return starts.reduce((acc, s, i) => acc + s * x.strides[i], x.offset);
 }
 
-/** x[starts[0]:ends[0], …] (ends exclusive; negative values count from the end). */
+/** Write `region` into the block of the freshly allocated `x` at per-dim offsets `starts`. */
+function writeRegion(x: Tensor, region: Tensor, starts: readonly number[]): void {
+  x.backend.copy(region.view, { ...x.view, offset: blockOffset(x, starts) }, region.shape);
+}
+
+/** x[starts[0]:ends[0], …] (ends exclusive; negative values count from the end). A view. */
 export function slice(x: Tensor, starts: readonly number[], ends: readonly number[]): Tensor {
   const backend = sameBackend('slice', [x]);
   if (starts.length !== x.rank || ends.length !== x.rank) {
@@ -79,11 +87,10 @@ export function slice(x: Tensor, starts: readonly number[], ends: readonly numbe
     throw shapeError('slice', [x], `range [${starts}]..[${ends}] is outside the shape`);
   }
   const shape = s.map((v, i) => e[i] - v);
-  const y = newTensor(backend, shape, x.dtype);
-  copyRegion(x, y, s, true);
+  const y = Tensor.share(x, x._liveRef, shape, x.strides, blockOffset(x, s));
   record(y, [x], (dy) => {
     const dx = zeros(x.shape, { backend });
-    copyRegion(dx, dy, s, false);
+    writeRegion(dx, dy, s);
     return [dx];
   });
   return y;
@@ -108,7 +115,7 @@ export function concat(xs: readonly Tensor[], axis = -1): Tensor {
   let at = 0;
   for (const t of xs) {
     const starts = shape.map((_, i) => (i === ax ? at : 0));
-    copyRegion(y, t, starts, false);
+    writeRegion(y, t, starts);
     at += t.shape[ax];
   }
   record(y, xs, (dy) => {
@@ -138,13 +145,25 @@ export function split(x: Tensor, sizes: readonly number[], axis = -1): Tensor[] 
   });
 }
 
-/** Repeat x along broadcast dims (NumPy rules) into a new contiguous tensor. */
+/** x read as `shape` (NumPy broadcasting): a view with stride 0 on the broadcast dims. */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
-  const backend = sameBackend('broadcastTo', [x]);
+  sameBackend('broadcastTo', [x]);
   const target = broadcastShapes('broadcastTo', [x], x.shape, shape);
   if (!sameShape(target, shape)) throw shapeError('broadcastTo', [x], `cannot broadcast to [${shape}]`);
-  const y = newTensor(backend, shape, x.dtype);
-  backend.copy(broadcastView(x, shape), contiguousView(y), shape);
+  const y = Tensor.share(x, x._liveRef, shape, broadcastStrides(x, shape), x.offset);
   record(y, [x], (dy) => [sumToShape(dy, x.shape)]);
+  return y;
+}
+
+/**
+ * x laid out densely row-major (`isContiguous`): a view of x's storage when it already is, else a dense
+ * copy (one strided-copy kernel, shared with the copy kernels make of x when they need one).
+ */
+export function contiguous(x: Tensor): Tensor {
+  sameBackend('contiguous', [x]);
+  const y = x.isContiguous
+    ? Tensor.share(x, x._liveRef, x.shape, contiguousStrides(x.shape), x.offset)
+    : Tensor.share(x, x._denseRef(), x.shape);
+  record(y, [x], (dy) => [dy]);
   return y;
 }

@@ -1,6 +1,9 @@
 import type { Backend, DType, View } from '../backend.js';
 import { ShapeError } from '../errors.js';
+import { contiguousStrides } from '../layout.js';
 import { Tensor } from '../tensor.js';
+
+export { contiguousStrides };
 
 /** "matmul([2,3] f32, [4,5] bf16)" — how errors name an op call. */
 export function describe(op: string, ...ts: readonly Tensor[]): string {
@@ -15,7 +18,7 @@ export function shapeError(op: string, ts: readonly Tensor[], why: string): Shap
 export function sameBackend(op: string, ts: readonly Tensor[]): Backend {
   const backend = ts[0].backend;
   for (const t of ts) {
-    t.storage; // throws DisposedError early, naming the tensor
+    t._liveRef; // throws DisposedError early, naming the tensor
     if (t.backend !== backend) {
       throw shapeError(op, ts, `tensors live on different backends (${backend.name} and ${t.backend.name})`);
     }
@@ -27,16 +30,6 @@ export function requireDType(op: string, ts: readonly Tensor[], t: Tensor, allow
   if (!allowed.includes(t.dtype)) {
     throw shapeError(op, ts, `expected ${allowed.join(' or ')}, got ${t.dtype} (cast() it first)`);
   }
-}
-
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i];
-  }
-  return strides;
 }
 
 export function normalizeAxis(op: string, ts: readonly Tensor[], axis: number, rank: number): number {
@@ -67,14 +60,18 @@ export function broadcastShapes(
   return out;
 }
 
-/** A view of t read as `shape` (which t broadcasts to): stride 0 on broadcast dims. */
-export function broadcastView(t: Tensor, shape: readonly number[]): View {
-  const own = contiguousStrides(t.shape);
+/** t's strides read as `shape` (which t broadcasts to): stride 0 on broadcast dims. */
+export function broadcastStrides(t: Tensor, shape: readonly number[]): number[] {
   const pad = shape.length - t.rank;
-  const strides = shape.map((_, i) => (i < pad || t.shape[i - pad] === 1 ? 0 : own[i - pad]));
-  return { storage: t.storage, offset: 0, strides };
+  return shape.map((_, i) => (i < pad || t.shape[i - pad] === 1 ? 0 : t.strides[i - pad]));
 }
 
+/** A view of t's storage read as `shape` (which t broadcasts to), through t's own strides and offset. */
+export function broadcastView(t: Tensor, shape: readonly number[]): View {
+  return { ...t.view, strides: broadcastStrides(t, shape) };
+}
+
+/** The dense view of a tensor an op just allocated (what kernels write into). */
 export function contiguousView(t: Tensor): View {
   return { storage: t.storage, offset: 0, strides: contiguousStrides(t.shape) };
 }

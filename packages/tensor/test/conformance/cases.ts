@@ -47,6 +47,7 @@ import {
   where,
 } from '../../src/index.js';
 import { fillRandom } from '../../src/rng.js';
+import { viewCases } from './view-cases.js';
 
 /** How an input's values are generated (deterministically, from the case index). */
 export type InputKind = 'normal' | 'positive' | 'ids' | 'targets' | 'mask' | 'positions';
@@ -477,5 +478,6 @@ export function allCases(): Case[] {
     ...nnCases(),
     ...ropeCases(),
     ...attentionCases(),
+    ...viewCases(),
   ];
 }
