@@ -1,4 +1,4 @@
-import type { LatentCache, YoutuConfig } from '@agentlm/model';
+import type { LatentCache, LatentRow, YoutuConfig } from '@agentlm/model';
 import { type Backend, cast, DeviceError, keep, slice, type Tensor, zeros } from '@agentlm/tensor';
 import { CacheError } from './errors.js';
 
@@ -30,9 +30,8 @@ export function mhaBytesPerToken(config: YoutuConfig, dtype: CacheDType = 'f32')
 }
 
 interface LayerRows {
-  /** [capacity, rank] buffers; rows [0, length) are valid. */
-  ckv: Tensor;
-  kPe: Tensor;
+  /** [capacity, kv_lora_rank + qk_rope_head_dim] (each row ckv then kPe); rows [0, length) are valid. */
+  rows: Tensor;
   length: number;
   /** What `read` last handed out; the model uses it until its next call on this layer. */
   lastRead: { ckv: Tensor; kPe: Tensor } | null;
@@ -41,9 +40,10 @@ interface LayerRows {
 /**
  * The MLA latent KV cache (SPEC §1): per layer only the normalised `ckv` (kv_lora_rank) and the
  * rotated shared `kPe` (qk_rope_head_dim) of each token, in f32/f16/bf16 storage. Each layer's rows
- * live in one device buffer that grows on demand a chunk at a time (doubling, so appends are amortised
- * O(rows)); new rows are written in place with the backend's strided copy. Implements the model's
- * `LatentCache`, so `model.prefill` / `model.decode` drive it directly.
+ * ([ckv, kPe] side by side) live in one device buffer that grows on demand a chunk at a time (doubling, so
+ * appends are amortised O(rows)); new rows are written in place with the backend's strided copy. Implements
+ * the model's `LatentCache` including `appendRow`, so `model.prefill` drives it through append/read and the
+ * one-token `model.decode` writes and attends over the buffer in place.
  */
 export class PagedLatentCache implements LatentCache {
   readonly dtype: CacheDType;
@@ -77,7 +77,7 @@ export class PagedLatentCache implements LatentCache {
 
   /** Tokens the buffers can hold before the next growth. */
   get capacity(): number {
-    return this.layers[0]?.ckv.shape[0] ?? 0;
+    return this.layers[0]?.rows.shape[0] ?? 0;
   }
 
   /** Device bytes held by the buffers (capacity, not just the valid rows). */
@@ -99,9 +99,20 @@ export class PagedLatentCache implements LatentCache {
       );
     }
     const rows = this.reserve(layer, t);
-    this.writeRows(rows.ckv, rows.length, ckv);
-    this.writeRows(rows.kPe, rows.length, kPe);
+    this.writeRows(rows, 0, ckv);
+    this.writeRows(rows, c.kvLoraRank, kPe);
     rows.length += t;
+  }
+
+  appendRow(layer: number, backend: Backend): LatentRow {
+    this.checkLive();
+    if (backend !== this.backend) {
+      throw new CacheError(
+        `appendRow: the cache lives on ${this.backend.name}, the model on ${backend.name}`,
+      );
+    }
+    const rows = this.reserve(layer, 1);
+    return { rows: rows.rows, row: rows.length++ };
   }
 
   /** Every valid row of `layer` (f32 copies, owned by the cache until its next call on this layer). */
@@ -110,16 +121,17 @@ export class PagedLatentCache implements LatentCache {
     const rows = this.layers[layer];
     if (rows === undefined || rows.length === 0) throw new CacheError(`read: layer ${layer} is empty`);
     this.releaseRead(rows);
+    const latent = this.config.kvLoraRank;
     rows.lastRead = {
-      ckv: this.validRows(rows.ckv, rows.length),
-      kPe: this.validRows(rows.kPe, rows.length),
+      ckv: this.validRows(rows, 0, latent),
+      kPe: this.validRows(rows, latent, latent + this.config.qkRopeHeadDim),
     };
     return rows.lastRead;
   }
 
-  /** Rows [0, n) of a buffer as an f32 tensor the cache owns (the model's math takes f32). */
-  private validRows(buffer: Tensor, n: number): Tensor {
-    const rows = slice(buffer, [0, 0], [n, buffer.shape[1] as number]);
+  /** Columns [from, to) of the valid rows as an f32 tensor the cache owns (the model's math takes f32). */
+  private validRows(layer: LayerRows, from: number, to: number): Tensor {
+    const rows = slice(layer.rows, [0, from], [layer.length, to]);
     if (this.dtype === 'f32') return keep(rows);
     const wide = keep(cast(rows, 'f32'));
     rows.dispose();
@@ -138,8 +150,7 @@ export class PagedLatentCache implements LatentCache {
   dispose(): void {
     for (const rows of this.layers) {
       this.releaseRead(rows);
-      rows.ckv.dispose();
-      rows.kPe.dispose();
+      rows.rows.dispose();
     }
     this.layers.length = 0;
     this.disposed = true;
@@ -155,22 +166,19 @@ export class PagedLatentCache implements LatentCache {
     if (needed > this.maxTokens) {
       throw new CacheError(`layer ${layer}: ${needed} tokens exceed the cache limit of ${this.maxTokens}`);
     }
-    const capacity = rows?.ckv.shape[0] ?? 0;
+    const capacity = rows?.rows.shape[0] ?? 0;
     if (rows !== undefined && needed <= capacity) return rows;
     const chunks = Math.ceil(Math.max(needed, capacity * 2) / this.chunkTokens);
     const grown = Math.min(chunks * this.chunkTokens, this.maxTokens);
     const next: LayerRows = {
-      ckv: this.allocate(grown, this.config.kvLoraRank),
-      kPe: this.allocate(grown, this.config.qkRopeHeadDim),
+      rows: this.allocate(grown, this.config.kvLoraRank + this.config.qkRopeHeadDim),
       length: rows?.length ?? 0,
       lastRead: null,
     };
     if (rows !== undefined) {
       this.releaseRead(rows);
-      this.copyRows(rows.ckv, next.ckv, rows.length);
-      this.copyRows(rows.kPe, next.kPe, rows.length);
-      rows.ckv.dispose();
-      rows.kPe.dispose();
+      this.copyRows(rows.rows, next.rows, rows.length);
+      rows.rows.dispose();
     }
     this.layers[layer] = next;
     return next;
@@ -188,15 +196,15 @@ export class PagedLatentCache implements LatentCache {
     }
   }
 
-  /** dst rows [at, at + T) = src [T, width], converted to the storage dtype. */
-  private writeRows(dst: Tensor, at: number, src: Tensor): void {
-    const width = dst.shape[1] as number;
-    const t = src.shape[0] as number;
+  /** Columns [column, column + cols) of rows [length, length + T) = src [T, cols], in the storage dtype. */
+  private writeRows(dst: LayerRows, column: number, src: Tensor): void {
+    const width = dst.rows.shape[1] as number;
+    const [t, cols] = src.shape as [number, number];
     const converted = src.dtype === this.dtype ? src : cast(src, this.dtype);
     this.backend.copy(
-      { storage: converted.storage, offset: 0, strides: [width, 1] },
-      { storage: dst.storage, offset: at * width, strides: [width, 1] },
-      [t, width],
+      { storage: converted.storage, offset: 0, strides: [cols, 1] },
+      { storage: dst.rows.storage, offset: dst.length * width + column, strides: [width, 1] },
+      [t, cols],
     );
     if (converted !== src) converted.dispose();
   }

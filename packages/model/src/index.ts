@@ -1,4 +1,4 @@
-export { ContiguousLatentCache, type LatentCache } from './cache.js';
+export { ContiguousLatentCache, type LatentCache, type LatentRow } from './cache.js';
 export {
   configToJSON,
   defaultInitializerRange,

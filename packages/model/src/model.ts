@@ -11,10 +11,12 @@ import {
   type Tensor,
   tensor,
   tidy,
+  zeros,
 } from '@agentlm/tensor';
 import type { LatentCache } from './cache.js';
 import type { YoutuConfig } from './config.js';
 import { ModelInputError } from './errors.js';
+import { AbsorbedDecoder } from './layers/absorbed-decode.js';
 import { type AttentionMode, decoderLayer } from './layers/decoder.js';
 import { linear } from './layers/linear.js';
 import { storageDType, type WeightSpec, weightSpecs } from './weights.js';
@@ -60,6 +62,9 @@ function nameHash(name: string): number {
  * Hugging Face names.
  */
 export class YoutuModel {
+  /** Scratch buffers of the one-token decode, made on its first use. */
+  private decoder: AbsorbedDecoder | null = null;
+
   private constructor(
     readonly config: YoutuConfig,
     /** Every parameter by HF name, in checkpoint order (no `lm_head.weight` when tied). */
@@ -229,6 +234,9 @@ export class YoutuModel {
         `${kind}: positions up to ${startPos + t - 1} exceed max_position_embeddings ${this.config.maxPositionEmbeddings}`,
       );
     }
+    if (kind === 'decode' && t === 1 && cache.appendRow !== undefined) {
+      return this.decodeOne(idsIn[0] as number, startPos, cache as Required<LatentCache>);
+    }
     return tidy(() =>
       noGrad(() => {
         const backend = this.backend;
@@ -250,8 +258,28 @@ export class YoutuModel {
     );
   }
 
+  /** The absorbed decode of one token through the decoder's fixed kernel chain (the cache read in place). */
+  private decodeOne(id: number, position: number, cache: Required<LatentCache>): Tensor {
+    const backend = this.backend;
+    if (this.decoder?.backend !== backend) {
+      this.decoder?.dispose();
+      this.decoder = new AbsorbedDecoder(this.config, backend);
+    }
+    const logits = zeros([1, this.config.vocabSize], { backend });
+    this.decoder.step(
+      (name) => this.weight(name),
+      id,
+      position,
+      (layer) => cache.appendRow(layer, backend),
+      logits,
+    );
+    return logits;
+  }
+
   /** Frees every parameter. */
   dispose(): void {
+    this.decoder?.dispose();
+    this.decoder = null;
     for (const t of this.params.values()) t.dispose();
     this.params.clear();
   }

@@ -1,0 +1,268 @@
+import { type Backend, type DType, ropeFrequencies, type Tensor } from '@agentlm/tensor';
+import type { LatentRow } from '../cache.js';
+import type { YoutuConfig } from '../config.js';
+import { ropeOptions, softmaxScale } from './rope.js';
+
+/** The backend's strided view and matmul parameters (types the tensor package does not export by name). */
+type View = Parameters<Backend['copy']>[0];
+type MatmulParams = Parameters<Backend['matmul']>[3];
+type Storage = ReturnType<Backend['alloc']>;
+
+/** Looks up a parameter by its full HF name. */
+export type ModelWeights = (name: string) => Tensor;
+
+/**
+ * The one-token absorbed decode (SPEC §1, "MLA at inference") as a fixed chain of backend kernels over scratch
+ * buffers allocated once per model: no tensor is created per step but the returned logits, every weight product
+ * is an m = 1 GEMV, and attention reads the latent cache in place.
+ *
+ * Per layer: the query's no-rope half is absorbed per head through the k_nope rows of kv_b_proj (W_UK, read in
+ * place with a batch stride), giving a kv_lora_rank-wide latent query; scores are that query (plus the rotated
+ * rope half) against the cache rows [ckv, kPe]; the attended rows go back through all of kv_b_proj and the v
+ * half of the result is kept (W_UV has no batch-strided view of its own; the extra k_nope half costs
+ * qk_nope_head_dim/(qk_nope_head_dim + v_head_dim) of one small matrix and spares a derived copy of the weights that
+ * training would make stale). The weights are looked up every step, so updated or replaced parameters are used.
+ */
+export class AbsorbedDecoder {
+  private readonly s: Record<
+    | 'x'
+    | 'x2'
+    | 'a'
+    | 'rstd'
+    | 'qa'
+    | 'qaNorm'
+    | 'q'
+    | 'kva'
+    | 'kPeRaw'
+    | 'kPe'
+    | 'row'
+    | 'qPeRaw'
+    | 'qPe'
+    | 'qLatent'
+    | 'query'
+    | 'queryScaled'
+    | 'scale'
+    | 'attended'
+    | 'kvOut'
+    | 'o'
+    | 'attnOut'
+    | 'gate'
+    | 'up'
+    | 'act'
+    | 'mlpOut'
+    | 'invFreq'
+    | 'id'
+    | 'position',
+    Storage
+  >;
+  /** Narrow copies of `row` for f16/bf16 caches. */
+  private readonly narrowRows = new Map<DType, Storage>();
+  /** Scores and probabilities [h, capacity] (grown by doubling). */
+  private scores: { scores: Storage; probs: Storage; capacity: number } | null = null;
+  private readonly ropeScale: number;
+  private readonly hostId = new Int32Array(1);
+  private readonly hostPosition = new Int32Array(1);
+
+  constructor(
+    readonly config: YoutuConfig,
+    readonly backend: Backend,
+  ) {
+    const c = config;
+    const h = c.numAttentionHeads;
+    const width = c.kvLoraRank + c.qkRopeHeadDim;
+    const f = (size: number) => backend.alloc(size, 'f32');
+    const { invFreq, scale } = ropeFrequencies(c.qkRopeHeadDim, ropeOptions(c));
+    this.ropeScale = scale;
+    this.s = {
+      x: f(c.hiddenSize),
+      x2: f(c.hiddenSize),
+      a: f(c.hiddenSize),
+      rstd: f(1),
+      qa: f(c.qLoraRank ?? 1),
+      qaNorm: f(c.qLoraRank ?? 1),
+      q: f(h * (c.qkNopeHeadDim + c.qkRopeHeadDim)),
+      kva: f(width),
+      kPeRaw: f(c.qkRopeHeadDim),
+      kPe: f(c.qkRopeHeadDim),
+      row: f(width),
+      qPeRaw: f(h * c.qkRopeHeadDim),
+      qPe: f(h * c.qkRopeHeadDim),
+      qLatent: f(h * c.kvLoraRank),
+      query: f(h * width),
+      queryScaled: f(h * width),
+      scale: f(1),
+      attended: f(h * width),
+      kvOut: f(h * (c.qkNopeHeadDim + c.vHeadDim)),
+      o: f(h * c.vHeadDim),
+      attnOut: f(c.hiddenSize),
+      gate: f(c.intermediateSize),
+      up: f(c.intermediateSize),
+      act: f(c.intermediateSize),
+      mlpOut: f(c.hiddenSize),
+      invFreq: f(invFreq.length),
+      id: backend.alloc(1, 'i32'),
+      position: backend.alloc(1, 'i32'),
+    };
+    backend.upload(this.s.invFreq, invFreq);
+    backend.upload(this.s.scale, Float32Array.of(softmaxScale(c)));
+  }
+
+  /**
+   * Runs token `id` at `position` through every layer, each layer's cache row coming from `appendRow(layer)`, and
+   * writes the final normalised hidden state's logits into `logits` (f32 [1, vocab], a fresh tensor).
+   */
+  step(
+    weights: ModelWeights,
+    id: number,
+    position: number,
+    appendRow: (layer: number) => LatentRow,
+    logits: Tensor,
+  ): void {
+    const { backend: b, config: c, s } = this;
+    this.hostId[0] = id;
+    this.hostPosition[0] = position;
+    b.upload(s.id, this.hostId);
+    b.upload(s.position, this.hostPosition);
+    b.gather(weights('model.embed_tokens.weight').storage, s.id, s.x, 1, c.hiddenSize);
+    for (let l = 0; l < c.numHiddenLayers; l++) {
+      const prefix = `model.layers.${l}.`;
+      const w = (suffix: string) => weights(prefix + suffix).storage;
+      this.attention(w, appendRow(l));
+      b.binary('add', at(s.x, 0, [1]), at(s.attnOut, 0, [1]), s.x2, [c.hiddenSize]);
+      b.rmsNorm(s.x2, w('post_attention_layernorm.weight'), s.a, s.rstd, 1, c.hiddenSize, c.rmsNormEps);
+      this.gemv(s.a, w('mlp.gate_proj.weight'), s.gate, c.intermediateSize, c.hiddenSize);
+      this.gemv(s.a, w('mlp.up_proj.weight'), s.up, c.intermediateSize, c.hiddenSize);
+      b.swiglu(s.gate, s.up, s.act);
+      this.gemv(s.act, w('mlp.down_proj.weight'), s.mlpOut, c.hiddenSize, c.intermediateSize);
+      b.binary('add', at(s.x2, 0, [1]), at(s.mlpOut, 0, [1]), s.x, [c.hiddenSize]);
+    }
+    b.rmsNorm(s.x, weights('model.norm.weight').storage, s.a, s.rstd, 1, c.hiddenSize, c.rmsNormEps);
+    const head = c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+    this.gemv(s.a, weights(head).storage, logits.storage, c.vocabSize, c.hiddenSize);
+  }
+
+  /** x → the layer's attention output in `attnOut`, with the token's latent row written at `cache`. */
+  private attention(w: (suffix: string) => Storage, cache: LatentRow): void {
+    const { backend: b, config: c, s } = this;
+    const [h, d, latent, r] = [c.numAttentionHeads, c.hiddenSize, c.kvLoraRank, c.qkRopeHeadDim];
+    const [nope, v, width, qHead] = [c.qkNopeHeadDim, c.vHeadDim, latent + r, c.qkNopeHeadDim + r];
+    b.rmsNorm(s.x, w('input_layernorm.weight'), s.a, s.rstd, 1, d, c.rmsNormEps);
+    if (c.qLoraRank === null) {
+      this.gemv(s.a, w('self_attn.q_proj.weight'), s.q, h * qHead, d);
+    } else {
+      this.gemv(s.a, w('self_attn.q_a_proj.weight'), s.qa, c.qLoraRank, d);
+      b.rmsNorm(s.qa, w('self_attn.q_a_layernorm.weight'), s.qaNorm, s.rstd, 1, c.qLoraRank, c.rmsNormEps);
+      this.gemv(s.qaNorm, w('self_attn.q_b_proj.weight'), s.q, h * qHead, c.qLoraRank);
+    }
+    // The cache row: [RMSNorm(ckv), rope(kPe)], rounded to the cache's dtype, written in place.
+    this.gemv(s.a, w('self_attn.kv_a_proj_with_mqa.weight'), s.kva, width, d);
+    b.rmsNorm(s.kva, w('self_attn.kv_a_layernorm.weight'), s.row, s.rstd, 1, latent, c.rmsNormEps);
+    b.copy(at(s.kva, latent, [r, 1]), dense(s.kPeRaw, r), [1, r]);
+    this.rope(s.kPeRaw, s.kPe, 1);
+    b.copy(dense(s.kPe, r), at(s.row, latent, [r, 1]), [1, r]);
+    const rows = cache.rows.storage;
+    let row = s.row;
+    if (rows.dtype !== 'f32') {
+      row = this.narrowRow(rows.dtype);
+      b.cast(s.row, row);
+    }
+    b.copy(dense(row, width), at(rows, cache.row * width, [width, 1]), [1, width]);
+    // The absorbed query per head: [q_nope · W_UK, rope(q_pe)], times the softmax scale.
+    b.copy(at(s.q, nope, [qHead, 1]), dense(s.qPeRaw, r), [h, r]);
+    this.rope(s.qPeRaw, s.qPe, h);
+    const kvB = w('self_attn.kv_b_proj.weight');
+    const kvHead = (nope + v) * latent;
+    b.matmul(s.q, kvB, s.qLatent, batched(h, 1, latent, nope, false, qHead, kvHead));
+    b.copy(dense(s.qLatent, latent), at(s.query, 0, [width, 1]), [h, latent]);
+    b.copy(dense(s.qPe, r), at(s.query, latent, [width, 1]), [h, r]);
+    b.binary('mul', dense(s.query, width), at(s.scale, 0, [0, 0]), s.queryScaled, [h, width]);
+    // Attention over rows [0, row] of the cache: one shared KV head, keys [ckv, kPe], values ckv.
+    const tk = cache.row + 1;
+    const { scores, probs } = this.scoreBuffers(tk);
+    b.matmul(s.queryScaled, rows, scores, batched(1, h, tk, width, true, 0, 0));
+    b.softmax(scores, probs, h, tk, false);
+    // probs · rows gives [h, ckv | kPe]; only the ckv columns are read below.
+    b.matmul(probs, rows, s.attended, batched(1, h, width, tk, false, 0, 0));
+    b.matmul(s.attended, kvB, s.kvOut, batched(h, 1, nope + v, latent, true, width, kvHead));
+    b.copy(at(s.kvOut, nope, [nope + v, 1]), dense(s.o, v), [h, v]);
+    this.gemv(s.o, w('self_attn.o_proj.weight'), s.attnOut, d, h * v);
+  }
+
+  /** y [n] = x [k] · Wᵀ with W stored [n, k] (a Linear weight). */
+  private gemv(x: Storage, weight: Storage, y: Storage, n: number, k: number): void {
+    this.backend.matmul(x, weight, y, batched(1, 1, n, k, true, 0, 0));
+  }
+
+  /** Interleaved RoPE of `heads` rows of qk_rope_head_dim at the step's position. */
+  private rope(x: Storage, out: Storage, heads: number): void {
+    this.backend.rope(x, this.s.position, this.s.invFreq, out, {
+      outer: 1,
+      t: 1,
+      heads,
+      rotaryDim: this.config.qkRopeHeadDim,
+      scale: this.ropeScale,
+      interleaved: this.config.ropeInterleave,
+      inverse: false,
+    });
+  }
+
+  private narrowRow(dtype: DType): Storage {
+    let row = this.narrowRows.get(dtype);
+    if (row === undefined) {
+      row = this.backend.alloc(this.config.kvLoraRank + this.config.qkRopeHeadDim, dtype);
+      this.narrowRows.set(dtype, row);
+    }
+    return row;
+  }
+
+  private scoreBuffers(tk: number): { scores: Storage; probs: Storage } {
+    if (this.scores === null || this.scores.capacity < tk) {
+      this.freeScores();
+      const capacity = Math.max(tk, 2 * (this.scores?.capacity ?? 0), 256);
+      const size = this.config.numAttentionHeads * capacity;
+      this.scores = {
+        scores: this.backend.alloc(size, 'f32'),
+        probs: this.backend.alloc(size, 'f32'),
+        capacity,
+      };
+    }
+    return this.scores;
+  }
+
+  private freeScores(): void {
+    if (this.scores === null) return;
+    this.backend.free(this.scores.scores);
+    this.backend.free(this.scores.probs);
+  }
+
+  /** Frees every scratch buffer. */
+  dispose(): void {
+    for (const storage of Object.values(this.s)) this.backend.free(storage);
+    for (const storage of this.narrowRows.values()) this.backend.free(storage);
+    this.freeScores();
+    this.scores = null;
+  }
+}
+
+/** A strided view of a storage (what copy and binary take). */
+function at(storage: Storage, offset: number, strides: number[]): View {
+  return { storage, offset, strides };
+}
+
+/** A storage read from its start as rows of `cols` contiguous elements. */
+function dense(storage: Storage, cols: number): View {
+  return at(storage, 0, [cols, 1]);
+}
+
+/** MatmulParams of `batch` products [m, k] · op(b) → [m, n], a and b advancing by the given batch strides. */
+function batched(
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  transposeB: boolean,
+  aBatchStride: number,
+  bBatchStride: number,
+): MatmulParams {
+  return { batch, m, n, k, transposeA: false, transposeB, aBatchStride, bBatchStride };
+}
