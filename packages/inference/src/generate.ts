@@ -163,7 +163,11 @@ async function* run(
   const budget = Math.min(maxNewTokens, target.contextLength - promptIds.length);
   sampler.observePrompt(promptIds);
 
-  let logits = await prefill(target, promptIds, prefillChunk);
+  // Plain greedy decoding takes the argmax where the logits are (a device-side pick on WebGPU).
+  const appendGreedy = sampler.needsFullLogits ? undefined : sequence.appendGreedy?.bind(sequence);
+  const step = (more: readonly number[]): Promise<Float32Array | number> =>
+    appendGreedy === undefined ? sequence.append(more) : appendGreedy(more);
+  let next = await prefill(target, promptIds, prefillChunk, step);
   const ids: number[] = [];
   let text = '';
   let finishReason: FinishReason = 'length';
@@ -173,7 +177,7 @@ async function* run(
       finishReason = 'abort';
       break;
     }
-    const id = sampler.sample(logits);
+    const id = typeof next === 'number' ? next : sampler.sample(next);
     sampler.observe(id);
     ids.push(id);
     const last = ids.length === budget;
@@ -193,7 +197,7 @@ async function* run(
     text += piece;
     yield { id, text: piece };
     if (finishReason === 'stop' || last) break;
-    logits = await ticket.run(() => sequence.append([id]));
+    next = await ticket.run(() => step([id]));
     cachedIds.push(id);
   }
   return {
@@ -232,25 +236,26 @@ function checkPrompt(promptIds: readonly number[], target: GenerationTarget): vo
 }
 
 /**
- * Brings the sequence to exactly `promptIds`, reusing the longest cached prefix, and returns the
- * logits after the last prompt token. At least one token is always run so that logits exist.
+ * Brings the sequence to exactly `promptIds`, reusing the longest cached prefix, and returns what `step`
+ * gives after the last prompt token (logits, or the greedy id). At least one token is always run.
  */
 async function prefill(
   target: GenerationTarget,
   promptIds: readonly number[],
   chunk: number,
-): Promise<Float32Array> {
+  step: (ids: readonly number[]) => Promise<Float32Array | number>,
+): Promise<Float32Array | number> {
   const { sequence, cachedIds, ticket } = target;
   let common = 0;
   const limit = Math.min(cachedIds.length, promptIds.length - 1);
   while (common < limit && cachedIds[common] === promptIds[common]) common++;
   sequence.truncate(common);
   cachedIds.length = common;
-  let logits: Float32Array | null = null;
+  let last: Float32Array | number | null = null;
   for (let at = common; at < promptIds.length; at += chunk) {
     const piece = promptIds.slice(at, at + chunk);
-    logits = await ticket.run(() => sequence.append(piece));
+    last = await ticket.run(() => step(piece));
     cachedIds.push(...piece);
   }
-  return logits as Float32Array;
+  return last as Float32Array | number;
 }

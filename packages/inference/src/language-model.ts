@@ -13,6 +13,12 @@ export interface ModelSequence {
    * returns the logits that follow the last of them (vocabSize floats on the host).
    */
   append(ids: readonly number[]): Promise<Float32Array>;
+  /**
+   * Optional: appends like `append` and returns only the id of the largest logit (the lowest id on ties),
+   * computed where the logits are; on a GPU only that id is read back, not the vocabulary-sized row.
+   * Generation uses it for plain greedy decoding (no logit bias, no penalties).
+   */
+  appendGreedy?(ids: readonly number[]): Promise<number>;
   /** Forgets every token from `length` on (prefix reuse across chat turns). */
   truncate(length: number): void;
   /** Frees the cache; the sequence cannot be used afterwards. */

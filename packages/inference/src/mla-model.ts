@@ -1,5 +1,5 @@
 import type { YoutuConfig, YoutuModel } from '@agentlm/model';
-import type { Tensor } from '@agentlm/tensor';
+import { argmax, type Tensor } from '@agentlm/tensor';
 import {
   type CacheDType,
   type LatentCacheOptions,
@@ -9,6 +9,7 @@ import {
 } from './cache.js';
 import { CacheError } from './errors.js';
 import type { LanguageModel, ModelSequence } from './language-model.js';
+import { argmax as hostArgmax } from './sampler.js';
 
 export interface MlaLanguageModelOptions extends LatentCacheOptions {
   /** Name reported by the server; default `youtu`. */
@@ -20,7 +21,8 @@ export interface MlaLanguageModelOptions extends LatentCacheOptions {
 /**
  * A loaded Youtu model as a `LanguageModel`: each sequence owns a latent KV cache; several tokens
  * run as a prefill (expanded K/V, batched matmuls), one token as an absorbed decode step over the
- * latent (one shared KV head). Logits come back to the host as Float32Array for the sampler.
+ * latent (one shared KV head). Logits come back to the host as Float32Array for the sampler, or, for greedy
+ * decoding on a device-resident backend (WebGPU), only their argmax.
  */
 export class MlaLanguageModel implements LanguageModel {
   readonly name: string;
@@ -75,18 +77,44 @@ export class MlaSequence implements ModelSequence {
   }
 
   async append(ids: readonly number[]): Promise<Float32Array> {
-    if (this.length + ids.length > this.cache.maxTokens) {
-      throw new CacheError(
-        `${this.length + ids.length} tokens exceed the context limit of ${this.cache.maxTokens}`,
-      );
-    }
-    const logits: Tensor =
-      ids.length === 1 ? this.model.decode(ids, this.cache) : this.model.prefill(ids, this.cache);
+    const logits = this.run(ids);
     try {
       return Float32Array.from(await logits.data());
     } finally {
       logits.dispose();
     }
+  }
+
+  /**
+   * The argmax of the logits after `ids`. On a device-resident backend it runs there and 4 bytes come back;
+   * on the host (cpu) the logits are already in memory and the host argmax is as fast.
+   */
+  async appendGreedy(ids: readonly number[]): Promise<number> {
+    const logits = this.run(ids);
+    if (logits.backend.readSync !== undefined) {
+      try {
+        return hostArgmax(logits.dataSync() as Float32Array);
+      } finally {
+        logits.dispose();
+      }
+    }
+    const best = argmax(logits);
+    logits.dispose();
+    try {
+      return (await best.data())[0] as number;
+    } finally {
+      best.dispose();
+    }
+  }
+
+  /** The logits after `ids`: a prefill for several, an absorbed decode step for one. */
+  private run(ids: readonly number[]): Tensor {
+    if (this.length + ids.length > this.cache.maxTokens) {
+      throw new CacheError(
+        `${this.length + ids.length} tokens exceed the context limit of ${this.cache.maxTokens}`,
+      );
+    }
+    return ids.length === 1 ? this.model.decode(ids, this.cache) : this.model.prefill(ids, this.cache);
   }
 
   truncate(length: number): void {

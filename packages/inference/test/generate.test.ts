@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Engine, PromptError, QueueFullError, SamplingOptionError } from '../src/index.js';
+import {
+  argmax,
+  Engine,
+  type LanguageModel,
+  type ModelSequence,
+  PromptError,
+  QueueFullError,
+  SamplingOptionError,
+} from '../src/index.js';
 import { ByteCodec, FakeModel } from './helpers/fakes.js';
 
 const codec = new ByteCodec();
@@ -134,5 +142,35 @@ describe('generate', () => {
     const r = await gen.result;
     expect(r.finishReason).toBe('abort');
     expect(r.ids.length).toBe(3);
+  });
+
+  it('plain greedy picks through appendGreedy (same tokens as the host argmax); penalties need the full logits', async () => {
+    const fake = new FakeModel();
+    const picks: number[][] = [];
+    // The fake's sequences plus a greedy pick that records its calls (a stand-in for the device argmax).
+    const withGreedy: LanguageModel = {
+      ...fake,
+      newSequence(): ModelSequence {
+        const seq = fake.newSequence();
+        return Object.assign(seq, {
+          async appendGreedy(ids: readonly number[]) {
+            picks.push([...ids]);
+            return argmax(await seq.append(ids));
+          },
+        });
+      },
+    };
+    const options = { temperature: 0, maxNewTokens: 8, stopTokenIds: [] };
+    const host = await new Engine(fake).generate([256, 65], options).complete();
+    const device = await new Engine(withGreedy).generate([256, 65], options).complete();
+    expect(device.ids).toEqual(host.ids);
+    expect(picks).toEqual([[256, 65], ...host.ids.slice(0, -1).map((id) => [id])]);
+    picks.length = 0;
+    const penalised = { ...options, repetitionPenalty: 1.3 };
+    const hostPenalised = await new Engine(fake).generate([256, 65], penalised).complete();
+    expect((await new Engine(withGreedy).generate([256, 65], penalised).complete()).ids).toEqual(
+      hostPenalised.ids,
+    );
+    expect(picks).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { presetConfig, YoutuModel } from '@agentlm/model';
 import { type Backend, initBackend, noGrad, tidy } from '@agentlm/tensor';
 import { webgpuForTests } from '@agentlm/tensor/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fromModel } from '../src/index.js';
+import { argmax, fromModel } from '../src/index.js';
 
 /**
  * Generation on WebGPU (Dawn, Mesa lavapipe here): the latent cache's in-place row writes and growth run
@@ -46,5 +46,30 @@ describe.skipIf(gpu === null)('generation on WebGPU', () => {
     const gpuIds = (await fromModel(onGpu, null).engine.generate(ids, greedy).complete()).ids;
     const cpuIds = (await fromModel(onCpu, null).engine.generate(ids, greedy).complete()).ids;
     expect(gpuIds).toEqual(cpuIds);
+  });
+
+  it('device-side greedy (argmax on the GPU, one id read back) equals the host argmax of the logits', async () => {
+    const config = presetConfig('nano', {
+      num_hidden_layers: 2,
+      vocab_size: 512,
+      max_position_embeddings: 64,
+    });
+    const onGpu = YoutuModel.init(config, { seed: 9, backend: gpu as Backend, requiresGrad: false });
+    const { model, engine } = fromModel(onGpu, null);
+    const prompt = [5, 81, 200, 7];
+    const greedy = await engine
+      .generate(prompt, { temperature: 0, maxNewTokens: 8, stopTokenIds: [] })
+      .complete();
+    const [device, host] = [model.newSequence(), model.newSequence()];
+    const deviceIds = [await device.appendGreedy(prompt)];
+    const hostIds = [argmax(await host.append(prompt))];
+    for (let k = 0; k < 7; k++) {
+      deviceIds.push(await device.appendGreedy([deviceIds[k] as number]));
+      hostIds.push(argmax(await host.append([hostIds[k] as number])));
+    }
+    expect(deviceIds).toEqual(hostIds);
+    expect(greedy.ids).toEqual(hostIds);
+    for (const s of [device, host]) s.dispose();
+    onGpu.dispose();
   });
 });
