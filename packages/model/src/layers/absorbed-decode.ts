@@ -24,37 +24,7 @@ export type ModelWeights = (name: string) => Tensor;
  * training would make stale). The weights are looked up every step, so updated or replaced parameters are used.
  */
 export class AbsorbedDecoder {
-  private readonly s: Record<
-    | 'x'
-    | 'x2'
-    | 'a'
-    | 'rstd'
-    | 'qa'
-    | 'qaNorm'
-    | 'q'
-    | 'kva'
-    | 'kPeRaw'
-    | 'kPe'
-    | 'row'
-    | 'qPeRaw'
-    | 'qPe'
-    | 'qLatent'
-    | 'query'
-    | 'queryScaled'
-    | 'scale'
-    | 'attended'
-    | 'kvOut'
-    | 'o'
-    | 'attnOut'
-    | 'gate'
-    | 'up'
-    | 'act'
-    | 'mlpOut'
-    | 'invFreq'
-    | 'id'
-    | 'position',
-    Storage
-  >;
+  private readonly s: Scratch;
   /** Narrow copies of `row` for f16/bf16 caches. */
   private readonly narrowRows = new Map<DType, Storage>();
   /** Scores and probabilities [h, capacity] (grown by doubling). */
@@ -67,44 +37,11 @@ export class AbsorbedDecoder {
     readonly config: YoutuConfig,
     readonly backend: Backend,
   ) {
-    const c = config;
-    const h = c.numAttentionHeads;
-    const width = c.kvLoraRank + c.qkRopeHeadDim;
-    const f = (size: number) => backend.alloc(size, 'f32');
-    const { invFreq, scale } = ropeFrequencies(c.qkRopeHeadDim, ropeOptions(c));
+    const { invFreq, scale } = ropeFrequencies(config.qkRopeHeadDim, ropeOptions(config));
     this.ropeScale = scale;
-    this.s = {
-      x: f(c.hiddenSize),
-      x2: f(c.hiddenSize),
-      a: f(c.hiddenSize),
-      rstd: f(1),
-      qa: f(c.qLoraRank ?? 1),
-      qaNorm: f(c.qLoraRank ?? 1),
-      q: f(h * (c.qkNopeHeadDim + c.qkRopeHeadDim)),
-      kva: f(width),
-      kPeRaw: f(c.qkRopeHeadDim),
-      kPe: f(c.qkRopeHeadDim),
-      row: f(width),
-      qPeRaw: f(h * c.qkRopeHeadDim),
-      qPe: f(h * c.qkRopeHeadDim),
-      qLatent: f(h * c.kvLoraRank),
-      query: f(h * width),
-      queryScaled: f(h * width),
-      scale: f(1),
-      attended: f(h * width),
-      kvOut: f(h * (c.qkNopeHeadDim + c.vHeadDim)),
-      o: f(h * c.vHeadDim),
-      attnOut: f(c.hiddenSize),
-      gate: f(c.intermediateSize),
-      up: f(c.intermediateSize),
-      act: f(c.intermediateSize),
-      mlpOut: f(c.hiddenSize),
-      invFreq: f(invFreq.length),
-      id: backend.alloc(1, 'i32'),
-      position: backend.alloc(1, 'i32'),
-    };
+    this.s = allocScratch(config, backend, invFreq.length);
     backend.upload(this.s.invFreq, invFreq);
-    backend.upload(this.s.scale, Float32Array.of(softmaxScale(c)));
+    backend.upload(this.s.scale, Float32Array.of(softmaxScale(config)));
   }
 
   /**
@@ -243,6 +180,46 @@ export class AbsorbedDecoder {
     this.scores = null;
   }
 }
+
+/** The decode's scratch buffers: one token's activations (f32), its id and position (i32), RoPE frequencies. */
+function allocScratch(config: YoutuConfig, backend: Backend, ropePairs: number) {
+  const c = config;
+  const h = c.numAttentionHeads;
+  const width = c.kvLoraRank + c.qkRopeHeadDim;
+  const f = (size: number) => backend.alloc(size, 'f32');
+  return {
+    x: f(c.hiddenSize),
+    x2: f(c.hiddenSize),
+    a: f(c.hiddenSize),
+    rstd: f(1),
+    qa: f(c.qLoraRank ?? 1),
+    qaNorm: f(c.qLoraRank ?? 1),
+    q: f(h * (c.qkNopeHeadDim + c.qkRopeHeadDim)),
+    kva: f(width),
+    kPeRaw: f(c.qkRopeHeadDim),
+    kPe: f(c.qkRopeHeadDim),
+    row: f(width),
+    qPeRaw: f(h * c.qkRopeHeadDim),
+    qPe: f(h * c.qkRopeHeadDim),
+    qLatent: f(h * c.kvLoraRank),
+    query: f(h * width),
+    queryScaled: f(h * width),
+    scale: f(1),
+    attended: f(h * width),
+    kvOut: f(h * (c.qkNopeHeadDim + c.vHeadDim)),
+    o: f(h * c.vHeadDim),
+    attnOut: f(c.hiddenSize),
+    gate: f(c.intermediateSize),
+    up: f(c.intermediateSize),
+    act: f(c.intermediateSize),
+    mlpOut: f(c.hiddenSize),
+    invFreq: f(ropePairs),
+    id: backend.alloc(1, 'i32'),
+    position: backend.alloc(1, 'i32'),
+  };
+}
+
+type Scratch = ReturnType<typeof allocScratch>;
 
 /** A strided view of a storage (what copy and binary take). */
 function at(storage: Storage, offset: number, strides: number[]): View {
