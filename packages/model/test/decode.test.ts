@@ -54,6 +54,24 @@ describe('one-token absorbed decode (kernel chain over the cache in place)', () 
     model.dispose();
   });
 
+  it('rows written by the decode are the history a later prefill reads (and the other way round)', async () => {
+    const config = tinyConfig();
+    const { model } = randomModel(config, cpu);
+    const full = await fullLogits(model, ids.slice(0, 9));
+    const cache = new ContiguousLatentCache(config);
+    await decodeAll(model, ids.slice(0, 3), cache);
+    const prefilled = model.prefill(ids.slice(3, 6), cache, { logits: 'all' });
+    const rows = (await prefilled.data()) as Float32Array;
+    prefilled.dispose();
+    const v = config.vocabSize;
+    for (let t = 0; t < 3; t++)
+      expectClose(rows.slice(t * v, (t + 1) * v), full[3 + t] as Float32Array, 1e-4, `prefill ${t}`);
+    const after = await decodeAll(model, ids.slice(6, 9), cache);
+    for (const [t, s] of after.entries()) expectClose(s, full[6 + t] as Float32Array, 1e-4, `decode ${t}`);
+    cache.dispose();
+    model.dispose();
+  });
+
   it('allocates nothing per step but the logits it returns', async () => {
     const config = tinyConfig();
     const { model } = randomModel(config, cpu);
