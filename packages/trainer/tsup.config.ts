@@ -1,3 +1,4 @@
 import { libraryConfig } from '../../tsup.base.js';
 
-export default libraryConfig();
+// grad-worker is the entry of the data-parallel worker threads (loaded by URL, beside index.js)
+export default libraryConfig({ entry: ['src/index.ts', 'src/grad-worker.ts'] });

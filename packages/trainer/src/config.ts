@@ -57,6 +57,8 @@ export const trainConfigSchema = z
     optim: optimSchema.default(optimSchema.parse({})),
     /** Storage precision of the weights in the forward pass; master weights and moments stay f32. */
     precision: z.enum(['f32', 'bf16', 'f16']).default('f32'),
+    /** Data-parallel lanes on the cpu backend (main thread + worker threads); `auto`: one per core, at most one per micro-batch. */
+    workers: z.union([positiveInt, z.literal('auto')]).default('auto'),
     lossMask: z.enum(['all', 'assistant']).optional(),
     onNonFinite: z.enum(['stop', 'skip']).default('stop'),
     checkpoint: z

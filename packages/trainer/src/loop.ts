@@ -1,14 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, saveModel, type YoutuModel } from '@agentlm/model';
-import { AdamWState, adamw, clipGradNorm, mul, type Tensor, tensor, tidy, zeroGrad } from '@agentlm/tensor';
+import { AdamWState, adamw, clipGradNorm, zeroGrad } from '@agentlm/tensor';
 import { microBatchWeights } from './accumulate.js';
 import { CheckpointStore } from './checkpoint.js';
 import { type BatchSource, type BatchSourceState, shiftBatch, type TrainBatch } from './data.js';
 import { NonFiniteGuard, type NonFinitePolicy } from './guard.js';
 import { MetricsWriter } from './metrics.js';
+import type { MicroBatchJob } from './micro-batch.js';
 import { decayFlags, loadOptimizer, saveOptimizer } from './optimizer.js';
-import { forwardModel, type Precision } from './precision.js';
+import { DataParallel, resolveWorkers } from './parallel.js';
+import type { Precision } from './precision.js';
 import { ProgressBar } from './progress.js';
 import { TrainerRng } from './rng.js';
 import { type LrSchedule, lrAt } from './schedule.js';
@@ -62,6 +64,12 @@ export interface TrainLoopOptions {
   lossMask: 'all' | 'assistant';
   /** Mixed precision: the forward reads bf16/f16 copies of the f32 master weights (default f32). */
   precision?: Precision;
+  /**
+   * Data-parallel lanes on the CPU backend (default 1): the main thread and `workers - 1` worker threads
+   * each take micro-batches of a step; the result is bit-identical to one lane. `auto`: one lane per core,
+   * at most one per micro-batch (1 on other backends).
+   */
+  workers?: number | 'auto';
   onNonFinite?: NonFinitePolicy;
   seed?: number;
   /** Folder for checkpoints/ and metrics.jsonl; without it nothing is written. */
@@ -104,31 +112,24 @@ export interface TrainResult {
  * gradients accumulate in the params' `.grad`.
  */
 async function accumulateGradients(
-  model: YoutuModel,
+  parallel: DataParallel,
   batches: TrainBatch[],
   lossMask: 'all' | 'assistant',
-  precision: Precision,
 ): Promise<{ loss: number; counted: number }> {
-  const shifted = batches.map((b) => ({ ...shiftBatch(b, lossMask), b }));
+  const shifted = batches.map((b) => ({ ...shiftBatch(b, lossMask), rows: b.rows }));
   const weights = microBatchWeights(shifted.map((s) => s.counted));
-  let loss = 0;
-  for (let k = 0; k < shifted.length; k++) {
-    const s = shifted[k] as (typeof shifted)[number];
-    const w = weights[k] as number;
-    if (w === 0) continue;
-    const value = tidy(() => {
-      const backend = model.backend;
-      const ids = tensor(s.ids, [s.b.rows, s.t], { backend });
-      const targets = tensor(s.targets, [s.b.rows, s.t], { backend });
-      const mask = tensor(s.weights, [s.b.rows, s.t], { backend });
-      const out = forwardModel(model, precision).forward(ids, { targets, lossMask: mask });
-      const l = out.loss as Tensor;
-      mul(l, w).backward();
-      return l;
-    });
-    loss += w * (await value.item());
-    value.dispose();
-  }
+  const jobs: MicroBatchJob[] = shifted
+    .map((s, k) => ({
+      ids: s.ids,
+      targets: s.targets,
+      mask: s.weights,
+      rows: s.rows,
+      t: s.t,
+      weight: weights[k] as number,
+    }))
+    .filter((job) => job.weight !== 0);
+  const losses = await parallel.accumulate(jobs);
+  const loss = losses.reduce((a, l, k) => a + (jobs[k] as MicroBatchJob).weight * l, 0);
   const counted = shifted.reduce((a, s) => a + s.counted, 0);
   return { loss: counted > 0 ? loss : Number.NaN, counted };
 }
@@ -204,6 +205,9 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
     (opts.handleSignals ?? store !== null) ? installStopOnSignal((s) => (stopSignal = s)) : () => {};
   const losses: number[] = [];
   const lrs: number[] = [];
+  const lanes = resolveWorkers(opts.workers ?? 1, model.backend.name, opts.microBatches);
+  const parallel = await DataParallel.start(model, lanes, opts.precision ?? 'f32');
+  if (lanes > 1) log(`data parallel: ${lanes} lanes (main thread + ${lanes - 1} worker threads)`);
   const saveNow = async () => {
     if (!store) return;
     state = {
@@ -222,12 +226,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       opts.beforeStep?.(state.step, model);
       const lr = lrAt(opts.schedule, state.step);
       const batches = Array.from({ length: opts.microBatches }, () => source.next());
-      const { loss, counted } = await accumulateGradients(
-        model,
-        batches,
-        opts.lossMask,
-        opts.precision ?? 'f32',
-      );
+      const { loss, counted } = await accumulateGradients(parallel, batches, opts.lossMask);
       const gradNorm = await clipGradNorm(params, optim.clip > 0 ? optim.clip : Number.MAX_VALUE);
       // a step whose rows hold no loss-masked target (e.g. only chat prompts) has nothing to learn from
       const apply = counted > 0 && guard.check(state.step + 1, loss, gradNorm);
@@ -287,6 +286,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       }
     }
   } finally {
+    await parallel.close();
     uninstall();
     metrics?.close();
     if (opts.progress) bar.done();

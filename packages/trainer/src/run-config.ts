@@ -151,6 +151,7 @@ export async function trainFromConfig(
       },
       lossMask: c.lossMask,
       precision: c.precision,
+      workers: c.workers,
       onNonFinite: c.onNonFinite,
       seed: c.seed,
       runDir: c.out,

@@ -23,6 +23,7 @@ describe('train config', () => {
     expect(pre.lossMask).toBe('all');
     expect(pre.optim.weightDecay).toBe(0.1);
     expect(pre.batch.tokens).toBe(4096);
+    expect(pre.workers).toBe('auto');
     const sft = parseTrainConfig({ kind: 'sft', out: 'o', model: { init: 'ckpt' }, data: { mix: 'm' } });
     expect(sft.lossMask).toBe('assistant');
   });
@@ -34,9 +35,10 @@ describe('train config', () => {
       model: { preset: 'nano' },
       data: { mix: 'm' },
       optim: { lr: -1 },
+      workers: 0,
     };
     expect(() => parseTrainConfig(bad, 'run.json')).toThrow(TrainConfigError);
-    expect(() => parseTrainConfig(bad, 'run.json')).toThrow(/run\.json: kind: .*optim\.lr/);
+    expect(() => parseTrainConfig(bad, 'run.json')).toThrow(/run\.json: kind: .*optim\.lr.*workers/);
   });
 
   it('resolves paths against the config file', () => {

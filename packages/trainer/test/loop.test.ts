@@ -85,6 +85,40 @@ describe('trainLoop', () => {
     expect(worst).toBeLessThan(1e-5);
   });
 
+  it('data parallelism over worker threads ends with bit-identical weights', async () => {
+    const run = (workers: number, precision: 'f32' | 'bf16') =>
+      trainLoop({
+        model: toyModel(3),
+        source: toySource(2),
+        steps: 3,
+        microBatches: 5,
+        schedule: constant,
+        lossMask: 'assistant',
+        precision,
+        workers,
+      });
+    for (const precision of ['f32', 'bf16'] as const) {
+      const one = await run(1, precision);
+      const three = await run(3, precision);
+      expect(three.losses).toEqual(one.losses);
+      const w1 = await weightsOf(one.model);
+      for (const [name, w] of await weightsOf(three.model)) expect(w, name).toEqual(w1.get(name));
+    }
+  }, 60_000);
+
+  it('rejects a bad worker count and workers on a non-cpu backend', async () => {
+    const opts = {
+      source: toySource(2),
+      steps: 1,
+      microBatches: 1,
+      schedule: constant,
+      lossMask: 'all',
+    } as const;
+    await expect(trainLoop({ ...opts, model: toyModel(), workers: 0 })).rejects.toThrow(
+      /workers must be a positive integer, got 0/,
+    );
+  });
+
   it('writes a checkpoint that loads back with identical logits', async () => {
     const runDir = tmp();
     const r = await trainLoop({

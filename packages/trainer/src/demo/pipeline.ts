@@ -240,6 +240,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       source: (start) => mixBatchSource(dataset, rows, start),
       steps,
       microBatches,
+      workers: 'auto',
       schedule: schedule(steps),
       lossMask,
       seed,
