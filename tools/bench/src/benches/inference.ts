@@ -1,7 +1,8 @@
 /**
  * `pnpm bench inference`: prefill and decode throughput of @agentlm/inference (latent KV cache, expanded
  * prefill, absorbed decode) on each available backend, decode as a fraction of the memory-bandwidth bound
- * (weight bytes read per token ÷ the backend's measured copy bandwidth), and latent cache bytes per token
+ * (weight bytes read per token ÷ the backend's copy bandwidth, measured right before and after each case's
+ * decode so that a shared machine's changing load moves both alike), and latent cache bytes per token
  * against the equivalent MHA cache.
  *
  * Decode is timed the way greedy generation runs it (`appendGreedy`: the absorbed one-token step, then the argmax
@@ -90,9 +91,8 @@ async function measure(
   s: Shape,
   weights: 'f32' | 'bf16',
   cacheDtype: 'f32' | 'bf16',
-  bandwidth: number,
   log: (l: string) => void,
-): Promise<BenchCase[]> {
+): Promise<{ cases: BenchCase[]; bandwidth: number }> {
   const youtu = YoutuModel.init(s.config, { seed: 1, backend, requiresGrad: false, dtype: weights });
   const { model } = fromModel(youtu, null, { dtype: cacheDtype });
   const prompt = Array.from({ length: s.prefill }, (_, i) => (i * 131 + 7) % s.config.vocabSize);
@@ -103,16 +103,18 @@ async function measure(
   await seq.append(prompt);
   const prefillRate = s.prefill / ((performance.now() - t0) / 1000);
   const vocab = s.config.vocabSize;
+  let bandwidth = await copyBandwidth(backend);
   const greedy = await decodeRate(s.decode, vocab, (id) => seq.appendGreedy([id]));
   // On a GPU, the same steps reading the whole logits row back (what sampling with penalties needs).
   const fullRow =
     backend.readSync === undefined ? await decodeRate(s.decode, vocab, (id) => seq.append([id])) : null;
+  bandwidth = Math.max(bandwidth, await copyBandwidth(backend));
   seq.dispose();
   youtu.dispose();
   const bound = bandwidth / weightBytesPerToken(s.config, weights);
   const name = `${backend.name} ${s.label} ${weights} weights, ${cacheDtype} cache`;
   log(
-    `${name}: prefill ${prefillRate.toFixed(1)} tok/s, decode ${greedy.toFixed(2)} tok/s (bound ${bound.toFixed(2)})` +
+    `${name}: prefill ${prefillRate.toFixed(1)} tok/s, decode ${greedy.toFixed(2)} tok/s (bound ${bound.toFixed(2)} at ${(bandwidth / 1e9).toFixed(2)} GB/s)` +
       (fullRow === null ? '' : `, decode with the logits row read back ${fullRow.toFixed(2)} tok/s`),
   );
   const cases: BenchCase[] = [
@@ -146,7 +148,7 @@ async function measure(
       peer_name: 'bandwidth bound (copy)',
     });
   }
-  return cases;
+  return { cases, bandwidth };
 }
 
 function cacheCases(): BenchCase[] {
@@ -177,16 +179,17 @@ export async function measureBackend(
     log(`${name}: unavailable (${err.message})`);
     return null;
   }
-  const bandwidth = await copyBandwidth(backend);
-  log(`${name}: copy bandwidth ${(bandwidth / 1e9).toFixed(2)} GB/s`);
   const cases: BenchCase[] = [];
+  let bandwidth = 0;
   const shapes = name === 'cpu' ? SHAPES : SHAPES.slice(0, 1);
   for (const s of shapes) {
     for (const weights of s.weights) {
       for (const cacheDtype of s.label.startsWith('youtu')
         ? (['bf16'] as const)
         : (['f32', 'bf16'] as const)) {
-        cases.push(...(await measure(backend, s, weights, cacheDtype, bandwidth, log)));
+        const r = await measure(backend, s, weights, cacheDtype, log);
+        cases.push(...r.cases);
+        bandwidth = Math.max(bandwidth, r.bandwidth);
       }
     }
   }
