@@ -1,16 +1,27 @@
 import type { AdamWParams, Storage } from '../../../backend.js';
-import { floats } from '../storage.js';
+import { type FloatArray, floats } from '../storage.js';
 
+/**
+ * In-place AdamW, the Backend contract's formula in f64 step for step. The hyper-parameters are hoisted
+ * into locals so the loop does no property loads, only typed-array reads and writes.
+ */
 export function adamw(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamWParams): void {
-  const w = floats(param);
-  const g = floats(grad);
-  const mv = floats(m);
-  const vv = floats(v);
-  for (let i = 0; i < w.length; i++) {
-    mv[i] = p.beta1 * mv[i] + (1 - p.beta1) * g[i];
-    vv[i] = p.beta2 * vv[i] + (1 - p.beta2) * g[i] * g[i];
-    const mHat = mv[i] / p.biasCorrection1;
-    const vHat = vv[i] / p.biasCorrection2;
-    w[i] -= p.lr * (mHat / (Math.sqrt(vHat) + p.eps) + p.weightDecay * w[i]);
+  adamwLoop(floats(param), floats(grad), floats(m), floats(v), p);
+}
+
+function adamwLoop(w: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, p: AdamWParams): void {
+  const { lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2 } = p;
+  const keep1 = 1 - beta1;
+  const keep2 = 1 - beta2;
+  const n = w.length;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i];
+    m[i] = beta1 * m[i] + keep1 * gi;
+    v[i] = beta2 * v[i] + keep2 * gi * gi;
+    // the moments are read back as stored (rounded to f32)
+    const mHat = m[i] / biasCorrection1;
+    const vHat = v[i] / biasCorrection2;
+    const wi = w[i];
+    w[i] = wi - lr * (mHat / (Math.sqrt(vHat) + eps) + weightDecay * wi);
   }
 }
