@@ -1,6 +1,6 @@
 import type { BinaryOp, Storage, UnaryOp, View } from '../../../backend.js';
 import { type CpuArray, floats, raw } from '../storage.js';
-import { lastStride, walkRows } from './strided.js';
+import { coalesce, lastStride, walkRows } from './strided.js';
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 
@@ -59,17 +59,58 @@ export function unary(op: UnaryOp, x: Storage, out: Storage): void {
   for (let i = 0; i < dst.length; i++) dst[i] = f(src[i]);
 }
 
+/**
+ * One row of a binary op on f32 arrays: out[o + j] = op(a[ia + j·sa], b[ib + j·sb]) for j < n. The common
+ * ops get a loop each, so the operation is inlined rather than called through a table per element
+ * (which V8 cannot inline once a call site has seen several ops).
+ */
+type F32Row = (
+  a: Float32Array,
+  ia: number,
+  sa: number,
+  b: Float32Array,
+  ib: number,
+  sb: number,
+  out: Float32Array,
+  o: number,
+  n: number,
+) => void;
+
+const F32_ROWS: Partial<Record<BinaryOp, F32Row>> = {
+  add: (a, ia, sa, b, ib, sb, out, o, n) => {
+    for (let j = 0; j < n; j++, ia += sa, ib += sb) out[o + j] = a[ia] + b[ib];
+  },
+  sub: (a, ia, sa, b, ib, sb, out, o, n) => {
+    for (let j = 0; j < n; j++, ia += sa, ib += sb) out[o + j] = a[ia] - b[ib];
+  },
+  mul: (a, ia, sa, b, ib, sb, out, o, n) => {
+    for (let j = 0; j < n; j++, ia += sa, ib += sb) out[o + j] = a[ia] * b[ib];
+  },
+  div: (a, ia, sa, b, ib, sb, out, o, n) => {
+    for (let j = 0; j < n; j++, ia += sa, ib += sb) out[o + j] = a[ia] / b[ib];
+  },
+};
+
 export function binary(op: BinaryOp, a: View, b: View, out: Storage, shape: readonly number[]): void {
-  const f = BINARY[op];
+  const flat = coalesce(shape, [a, b]);
+  const [va, vb] = flat.views;
   const av = raw(a.storage);
   const bv = raw(b.storage);
   const dst = raw(out);
-  const inner = shape.length === 0 ? 1 : shape[shape.length - 1];
-  const sa = lastStride(a.strides);
-  const sb = lastStride(b.strides);
+  const inner = flat.shape.length === 0 ? 1 : flat.shape[flat.shape.length - 1];
+  const sa = lastStride(va.strides);
+  const sb = lastStride(vb.strides);
+  const row = F32_ROWS[op];
+  if (row && av instanceof Float32Array && bv instanceof Float32Array && dst instanceof Float32Array) {
+    walkRows(flat.shape, flat.views, (r, offsets) =>
+      row(av, offsets[0], sa, bv, offsets[1], sb, dst, r * inner, inner),
+    );
+    return;
+  }
+  const f = BINARY[op];
   const int = out.dtype === 'i32';
-  walkRows(shape, [a, b], (row, offsets) => {
-    const base = row * inner;
+  walkRows(flat.shape, flat.views, (r, offsets) => {
+    const base = r * inner;
     let oa = offsets[0];
     let ob = offsets[1];
     for (let j = 0; j < inner; j++, oa += sa, ob += sb) {
@@ -84,11 +125,12 @@ export function where(cond: View, a: View, b: View, out: Storage, shape: readonl
   const av = floats(a.storage);
   const bv = floats(b.storage);
   const dst = floats(out);
-  const inner = shape.length === 0 ? 1 : shape[shape.length - 1];
-  const sc = lastStride(cond.strides);
-  const sa = lastStride(a.strides);
-  const sb = lastStride(b.strides);
-  walkRows(shape, [cond, a, b], (row, offsets) => {
+  const flat = coalesce(shape, [cond, a, b]);
+  const inner = flat.shape.length === 0 ? 1 : flat.shape[flat.shape.length - 1];
+  const sc = lastStride(flat.views[0].strides);
+  const sa = lastStride(flat.views[1].strides);
+  const sb = lastStride(flat.views[2].strides);
+  walkRows(flat.shape, flat.views, (row, offsets) => {
     const base = row * inner;
     for (let j = 0; j < inner; j++) {
       dst[base + j] = cv[offsets[0] + j * sc] !== 0 ? av[offsets[1] + j * sa] : bv[offsets[2] + j * sb];
