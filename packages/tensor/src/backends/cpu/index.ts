@@ -14,7 +14,11 @@ import { rmsNorm, rmsNormBackward } from './kernels/rms-norm.js';
 import { rope } from './kernels/rope.js';
 import { softmax, softmaxBackward } from './kernels/softmax.js';
 import { swiglu, swigluBackward } from './kernels/swiglu.js';
+import { ArrayPool } from './pool.js';
 import { allocArray, type CpuStorage, raw } from './storage.js';
+
+/** Default bound on the freed arrays a CPU backend keeps for reuse. */
+const POOL_BYTES = 256 * 2 ** 20;
 
 export interface CpuBackendOptions {
   /**
@@ -22,11 +26,14 @@ export interface CpuBackendOptions {
    * uses it as the exact reference every backend is checked against.
    */
   float64?: boolean;
+  /** Bytes of freed arrays kept for reuse by later allocations of the same size (default 256 MiB; 0 turns reuse off). */
+  poolBytes?: number;
 }
 
 /** The TypeScript CPU backend: host arrays, synchronous kernels. */
 export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
   const float64 = opts.float64 ?? false;
+  const pool = new ArrayPool(opts.poolBytes ?? POOL_BYTES);
   const read = (s: Storage): Float32Array | Int32Array => {
     if (s.dtype === 'i32') return Int32Array.from(raw(s) as Int32Array);
     return toFloatArray(s);
@@ -35,7 +42,7 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
     name: 'cpu',
     alloc(size: number, dtype: DType): CpuStorage {
       try {
-        return { size, dtype, data: allocArray(size, dtype, float64) };
+        return { size, dtype, data: pool.take(dtype, size) ?? allocArray(size, dtype, float64) };
       } catch (err) {
         const bytes = size * DTYPE_BYTES[dtype] * (float64 && dtype === 'f32' ? 2 : 1);
         throw new DeviceError(
@@ -43,15 +50,18 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
         );
       }
     },
-    // host arrays are garbage collected once the tensor layer drops them
-    free() {},
+    free(s: Storage) {
+      pool.give(s.dtype, raw(s));
+    },
     upload(s: Storage, data: HostData) {
       raw(s).set(data);
     },
     read: async (s) => read(s),
     readSync: read,
     sync: async () => {},
-    destroy() {},
+    destroy() {
+      pool.clear();
+    },
     fill,
     rng,
     unary,
