@@ -23,10 +23,10 @@ export class ArrayPool {
 
   give(dtype: DType, array: CpuArray): void {
     if (array.length === 0 || this.bytes + array.byteLength > this.limitBytes) return;
-    let bySize = this.lists.get(dtype);
-    if (!bySize) this.lists.set(dtype, (bySize = new Map()));
-    let list = bySize.get(array.length);
-    if (!list) bySize.set(array.length, (list = []));
+    const bySize = this.lists.get(dtype) ?? new Map<number, CpuArray[]>();
+    this.lists.set(dtype, bySize);
+    const list = bySize.get(array.length) ?? [];
+    bySize.set(array.length, list);
     list.push(array);
     this.bytes += array.byteLength;
   }
