@@ -2,7 +2,8 @@
  * @agentlm/tensor against TF.js in one process: matmul GFLOPS (square and LLM shapes), causal attention
  * forward+backward, and a SwiGLU MLP block forward+backward, on our cpu backend vs tfjs-backend-wasm and
  * our webgpu backend vs tfjs-backend-webgpu on the same Dawn device. Each figure includes reading the
- * result back to the host, for ours and the peer alike. Large cases run fewer repetitions (see `time`).
+ * result back to the host, for ours and the peer alike. Matmuls alternate ours and the peer run by run and
+ * report medians (see `pairedMs`), since the machine these run on is shared and its load drifts.
  */
 import {
   attention,
@@ -27,16 +28,9 @@ import type { BenchCase } from '../result.js';
 
 type Log = (line: string) => void;
 
-/**
- * Runs `fn` once to warm up, then repeatedly for about `budgetMs` (at least once); returns ms per run.
- * With `cold`, the first run is the measurement (used for the largest WebGPU cases on lavapipe, where one
- * run takes tens of seconds; our kernels were already compiled by the smaller cases).
- */
-async function time(fn: () => Promise<unknown>, budgetMs = 1500, cold = false): Promise<number> {
-  const w0 = performance.now();
-  await fn();
-  const warm = performance.now() - w0;
-  if (cold) return warm;
+/** Runs `fn` once to warm up, then repeatedly for about `budgetMs` (at least once); returns ms per run. */
+async function time(fn: () => Promise<unknown>, budgetMs = 1500): Promise<number> {
+  const warm = await msOf(fn);
   const reps = Math.max(1, Math.min(20, Math.floor(budgetMs / Math.max(warm, 1))));
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) await fn();
@@ -56,42 +50,74 @@ const MATMULS: [string, number, number, number][] = [
 /** Transposed-weight shapes are the LLM layout: W stored [out, in], y = x @ W^T. */
 const transposed = (name: string) => name.includes('W^T');
 
-/** Above this many FLOPs a WebGPU matmul on lavapipe is timed from a single run. */
-const COLD_FLOPS = 4e9;
+/** A timed workload and how to free its inputs. */
+interface Runner {
+  run: () => Promise<unknown>;
+  dispose: () => void;
+}
 
-async function ourMatmul(backend: Backend, m: number, k: number, n: number, tB: boolean): Promise<number> {
-  const cold = backend.name === 'webgpu' && 2 * m * k * n > COLD_FLOPS;
+function ourMatmul(backend: Backend, m: number, k: number, n: number, tB: boolean): Runner {
   const a = randn([m, k], { seed: 1, backend });
   const b = randn(tB ? [n, k] : [k, n], { seed: 2, backend });
-  const ms = await time(
-    async () => {
+  return {
+    run: async () => {
       const c = matmul(a, b, { transposeB: tB });
       await c.data();
       c.dispose();
     },
-    1500,
-    cold,
-  );
-  a.dispose();
-  b.dispose();
-  return ms;
+    dispose: () => {
+      a.dispose();
+      b.dispose();
+    },
+  };
 }
 
-async function tfMatmul(m: number, k: number, n: number, tB: boolean, gpu: boolean): Promise<number> {
-  const cold = gpu && 2 * m * k * n > COLD_FLOPS;
+function tfMatmul(m: number, k: number, n: number, tB: boolean): Runner {
   const a = tf.randomNormal([m, k]);
   const b = tf.randomNormal(tB ? [n, k] : [k, n]);
-  const ms = await time(
-    async () => {
+  return {
+    run: async () => {
       const c = tf.matMul(a, b, false, tB);
       await c.data();
       c.dispose();
     },
-    1500,
-    cold,
-  );
-  tf.dispose([a, b]);
-  return ms;
+    dispose: () => tf.dispose([a, b]),
+  };
+}
+
+async function msOf(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * ms per run of ours and the peer, measured in alternating rounds (one run of each per round) after one
+ * warm-up run each, and summarized by the median: on a shared machine the load drifts over seconds, and
+ * alternating exposes both sides to the same drift. At least 3 rounds, more while they fit `budgetMs`.
+ */
+async function pairedMs(
+  ours: Runner,
+  peer: Runner,
+  budgetMs = 4000,
+): Promise<{ ours: number; peer: number }> {
+  const warm = (await msOf(ours.run)) + (await msOf(peer.run));
+  const rounds = Math.max(3, Math.min(15, Math.floor(budgetMs / Math.max(warm, 1))));
+  const o: number[] = [];
+  const p: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    o.push(await msOf(ours.run));
+    p.push(await msOf(peer.run));
+  }
+  ours.dispose();
+  peer.dispose();
+  return { ours: median(o), peer: median(p) };
 }
 
 /** Causal attention shape of the benchmark: [batch, heads, t, d]. */
@@ -214,15 +240,14 @@ async function suite(label: string, ours: Backend, peer: string, log: Log): Prom
   for (const [name, m, k, n] of MATMULS) {
     const flops = 2 * m * k * n;
     const tB = transposed(name);
-    const oursMs = await ourMatmul(ours, m, k, n, tB);
-    const peerMs = await tfMatmul(m, k, n, tB, ours.name === 'webgpu');
+    const ms = await pairedMs(ourMatmul(ours, m, k, n, tB), tfMatmul(m, k, n, tB));
     add({
       case: `matmul ${name}`,
       metric: 'throughput',
       unit: 'GFLOPS',
       better: 'higher',
-      ours: flops / oursMs / 1e6,
-      peer: flops / peerMs / 1e6,
+      ours: flops / ms.ours / 1e6,
+      peer: flops / ms.peer / 1e6,
       peer_name: peer,
     });
   }
