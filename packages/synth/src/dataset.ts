@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { episodeToMessages } from './cot.js';
-import { generateTask } from './domains/index.js';
+import { DOMAIN_MODULES, generateTask } from './domains/index.js';
 import { Environment } from './env.js';
 import { runEpisode } from './episode.js';
 import { SynthOptionError } from './errors.js';
@@ -21,6 +21,8 @@ export interface SynthesizeOptions {
   count: number;
   domains?: Domain[];
   difficulties?: Difficulty[];
+  /** Only tasks of these kinds (e.g. `kv-save`); each must be a kind of one of `domains`. Default: every kind. */
+  kinds?: string[];
   seed?: number;
   /** Default: the scripted experts with a 25% mistake-and-recovery rate. */
   policy?: Policy;
@@ -50,7 +52,9 @@ function quotas(count: number, cells: number): number[] {
   return Array.from({ length: cells }, (_, i) => Math.floor(count / cells) + (i < count % cells ? 1 : 0));
 }
 
-function checkOptions(o: SynthesizeOptions): Required<Pick<SynthesizeOptions, 'domains' | 'difficulties'>> {
+function checkOptions(
+  o: SynthesizeOptions,
+): Required<Pick<SynthesizeOptions, 'domains' | 'difficulties'>> & { kinds: Set<string> | null } {
   if (!Number.isInteger(o.count) || o.count < 1)
     throw new SynthOptionError('count', o.count, 'a positive integer');
   const domains = o.domains ?? [...DOMAINS];
@@ -60,7 +64,11 @@ function checkOptions(o: SynthesizeOptions): Required<Pick<SynthesizeOptions, 'd
   for (const d of difficulties)
     if (!DIFFICULTIES.includes(d)) throw new SynthOptionError('difficulties', d, '1, 2 or 3');
   if (domains.length === 0) throw new SynthOptionError('domains', domains, 'at least one domain');
-  return { domains, difficulties };
+  const known = domains.flatMap((d) => DOMAIN_MODULES[d].kinds);
+  for (const k of o.kinds ?? [])
+    if (!known.includes(k))
+      throw new SynthOptionError('kinds', k, `a task kind of ${domains.join(', ')}: ${known.join(', ')}`);
+  return { domains, difficulties, kinds: o.kinds ? new Set(o.kinds) : null };
 }
 
 /**
@@ -69,7 +77,7 @@ function checkOptions(o: SynthesizeOptions): Required<Pick<SynthesizeOptions, 'd
  * in a policy error (a teacher that kept failing) are not recorded, so a rerun tries them again.
  */
 export async function synthesize(options: SynthesizeOptions): Promise<SynthReport> {
-  const { domains, difficulties } = checkOptions(options);
+  const { domains, difficulties, kinds } = checkOptions(options);
   const seed = options.seed ?? 0;
   const policy: Policy = options.policy ?? new ScriptedPolicy({ seed });
   const format = options.format ?? 'jsonl';
@@ -137,7 +145,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<SynthRepor
       // Duplicates are skipped before running: dedup is on the task as the agent sees it.
       while (batch.length < Math.min(concurrency, quota - have) && index < maxIndex) {
         const task = generateTask(domain, difficulty, seed, index++);
-        if (finished.has(task.id)) continue;
+        if (finished.has(task.id) || (kinds && !kinds.has(task.kind))) continue;
         const key = dedupKey(task);
         if (seen.has(key)) {
           tally.duplicates++;

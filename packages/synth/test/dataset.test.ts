@@ -101,6 +101,22 @@ describe('synthesize', () => {
     await expect(synthesize({ out: dir('g'), count: 4, domains: ['poetry' as 'math'] })).rejects.toThrow(
       /domains: expected one of math, code, tools, research, got "poetry"/,
     );
+    await expect(
+      synthesize({ out: dir('g'), count: 4, domains: ['tools'], kinds: ['kv-sav'] }),
+    ).rejects.toThrow(/kinds: expected a task kind of tools: .*kv-save.*, got "kv-sav"/);
+  });
+
+  it('keeps to the requested task kinds', async () => {
+    await synthesize({
+      out: dir('kinds'),
+      count: 6,
+      domains: ['tools'],
+      difficulties: [1],
+      kinds: ['kv-lookup', 'kv-save'],
+    });
+    const kinds = readTrajectories(dir('kinds'), 'trajectories').map((t) => t.task.kind);
+    expect(kinds).toHaveLength(6);
+    expect(new Set(kinds)).toEqual(new Set(['kv-lookup', 'kv-save']));
   });
 });
 

@@ -82,6 +82,21 @@ describe('wrong answers are rejected', () => {
     expect((await checkAnswer(task, 'Saved it!')).passed).toBe(false);
   });
 
+  it('tools: a key lookup passes only with the stored value, not the distractor', async () => {
+    const task = generateTasks('tools', { seed: 5, count: 60, difficulty: 1 }).find(
+      (t) => t.kind === 'kv-lookup',
+    ) as Task;
+    const episode = await run(task, 0);
+    expect((await checkAnswer(task, episode)).passed).toBe(true);
+    const kv = task.world.kv as Record<string, string>;
+    const key = task.world.params as { key: string };
+    const distractor = Object.entries(kv).find(([k]) => k !== key.key)?.[1] as string;
+    const stored = kv[key.key] as string;
+    expect(distractor).not.toBe(stored);
+    expect((await checkAnswer(task, `Answer: ${stored}`)).passed).toBe(true);
+    expect((await checkAnswer(task, `Answer: ${distractor}`)).passed).toBe(false);
+  });
+
   it('research: the distractor entity fails', async () => {
     const task = first('research', 1);
     const docs = task.world.docs as { title: string; text: string }[];

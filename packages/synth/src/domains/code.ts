@@ -109,6 +109,7 @@ function* solveCode(task: Task, mistake: boolean): ExpertScript {
 
 export const code: DomainModule = {
   domain: 'code',
+  kinds: ['write-function', 'fix-bug'],
   generate(rng, difficulty) {
     const family = rng.pick(CODE_FAMILIES.filter((f) => f.difficulty === difficulty));
     const fixing = rng.chance(0.5);

@@ -49,6 +49,8 @@ export interface GeneratedTask {
 
 export interface DomainModule {
   domain: Domain;
+  /** Every task kind `generate` can produce (at some difficulty). */
+  kinds: readonly string[];
   generate(rng: Rng, difficulty: Difficulty): GeneratedTask;
   expert(task: Task, options: ExpertOptions): ExpertScript;
 }

@@ -208,6 +208,7 @@ function* solveMath(task: Task, slipRng: Rng | null): ExpertScript {
 
 export const math: DomainModule = {
   domain: 'math',
+  kinds: ['shopping', 'travel', 'linear-equation'],
   generate(rng, difficulty) {
     const template = rng.int(0, TEMPLATES.length - 1);
     const problemSeed = rng.int(0, 2 ** 31);

@@ -222,6 +222,7 @@ function* solveResearch(task: Task, mistake: boolean): ExpertScript {
 
 export const research: DomainModule = {
   domain: 'research',
+  kinds: ['1-hop', '2-hop', '3-hop'],
   generate(rng, difficulty) {
     const world = buildWorld(rng, difficulty);
     return {

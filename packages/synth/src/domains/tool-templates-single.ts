@@ -145,6 +145,42 @@ export const SINGLE_CALL_TEMPLATES: ToolTemplate[] = [
     },
   },
   {
+    // Arguments and answer come from small closed vocabularies (keys, values): the family a very small model
+    // can learn in minutes, since it needs no copying of arbitrary strings.
+    kind: 'kv-lookup',
+    difficulty: 1,
+    needs: ['kv_get'],
+    make(rng) {
+      const [key, other] = rng.shuffle(KEYS) as [string, string];
+      const value = rng.pick(VALUES);
+      return {
+        prompt: `What value is stored under the key "${key}"? End your reply with a line "Answer: <value>".`,
+        expected: { type: 'exact', value },
+        params: { key },
+        kv: { [key]: value, [other]: rng.pick(VALUES.filter((v) => v !== value)) },
+        secrets: [value],
+      };
+    },
+    *solve({ key }) {
+      const obs = yield {
+        phases: {
+          analysis: `The store holds a value under "${key}"; kv_get reads it.`,
+          plan: [`Call kv_get for "${key}".`, 'Report the value.'],
+          action: 'Read the key.',
+        },
+        calls: [{ name: 'kv_get', arguments: { key } }],
+      };
+      const value = result(obs).value as string;
+      return {
+        phases: {
+          reflection: `kv_get returned "${value}" for "${key}".`,
+          summary: `"${key}" holds "${value}".`,
+        },
+        answer: `"${key}" holds "${value}".\n${answerLine(value)}`,
+      };
+    },
+  },
+  {
     kind: 'kv-save',
     difficulty: 1,
     needs: ['kv_set'],

@@ -15,6 +15,7 @@ function templateOf(task: Task): ToolTemplate {
 
 export const tools: DomainModule = {
   domain: 'tools',
+  kinds: TEMPLATES.map((t) => t.kind),
   generate(rng, difficulty) {
     const template = rng.pick(TEMPLATES.filter((t) => t.difficulty === difficulty));
     const made = template.make(rng);
