@@ -91,6 +91,9 @@ export interface MatmulParams {
   /** Element stride between consecutive batch matrices of a / b; 0 broadcasts one matrix over the batch. */
   aBatchStride: number;
   bBatchStride: number;
+  /** Element index of a's / b's first matrix in its storage (a strided view's offset); default 0. */
+  aOffset?: number;
+  bOffset?: number;
 }
 
 export interface RopeParams {

@@ -103,6 +103,18 @@ describe.each(backends.filter((b) => b.backend))('strided views on $name', ({ ba
     for (const t of [a, w, wT, y]) t.dispose();
   });
 
+  it('matmul reads row slices with an offset in place (no dense copy)', async () => {
+    const a = tensor(iota(12), [4, 3], { backend });
+    const w = tensor(iota(6), [3, 2], { backend });
+    const rows = slice(a, [2, 0], [4, 3]);
+    const before = bytes();
+    const y = matmul(rows, w);
+    expect(bytes()).toBe(before + 2 * 2 * 4);
+    // rows [6,7,8] and [9,10,11] times [[0,1],[2,3],[4,5]]
+    expect(Array.from(await y.data())).toEqual([46, 67, 64, 94]);
+    for (const t of [a, w, rows, y]) t.dispose();
+  });
+
   it('a view of a parameter sees AdamW updates; AdamW refuses a view as a parameter', async () => {
     const p = tensor([1, 2, 3, 4], [2, 2], { backend, requiresGrad: true });
     const pT = transpose(p);

@@ -53,6 +53,8 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     transposeB: transposeB !== bIn.transposed,
     aBatchStride: aIn.batchStride,
     bBatchStride: bIn.batchStride,
+    aOffset: aIn.offset,
+    bOffset: bIn.offset,
   });
   if (aFull !== a) aFull.dispose();
   if (bFull !== b) bFull.dispose();
@@ -64,22 +66,28 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
 }
 
 /**
- * How the kernel reads t as a batch of matrices: straight from t's storage when each matrix is row-major
- * or has its last two dims swapped (as `transpose(w)` gives; that flips the kernel's transpose flag) and
- * the batch dims step by one stride (0: one matrix shared by the batch); else from t's dense copy.
+ * How the kernel reads t as a batch of matrices: straight from t's storage, from t's offset, when each
+ * matrix is row-major or has its last two dims swapped (as `transpose(w)` gives; that flips the kernel's
+ * transpose flag) and the batch dims step by one stride (0: one matrix shared by the batch); else from
+ * t's dense copy.
  */
-function matrixOperand(t: Tensor): { storage: Storage; transposed: boolean; batchStride: number } {
+function matrixOperand(t: Tensor): {
+  storage: Storage;
+  offset: number;
+  transposed: boolean;
+  batchStride: number;
+} {
   const [rows, cols] = t.shape.slice(-2);
   const [rowStride, colStride] = t.strides.slice(-2);
   const batch = t.shape.slice(0, -2).flatMap((d, i) => (d === 1 ? [] : [{ d, stride: t.strides[i] }]));
   const uniform = batch.every((b, j) => j === 0 || batch[j - 1].stride === b.stride * b.d);
   const plain = (rows === 1 || rowStride === cols) && (cols === 1 || colStride === 1);
   const swapped = (rows === 1 || rowStride === 1) && (cols === 1 || colStride === rows);
-  if (t.offset === 0 && uniform && (plain || swapped)) {
+  if (uniform && (plain || swapped)) {
     const batchStride = batch.length === 0 ? 0 : batch[batch.length - 1].stride;
-    return { storage: t.view.storage, transposed: !plain, batchStride };
+    return { storage: t.view.storage, offset: t.offset, transposed: !plain, batchStride };
   }
-  return { storage: t.storage, transposed: false, batchStride: t.rank === 2 ? 0 : rows * cols };
+  return { storage: t.storage, offset: 0, transposed: false, batchStride: t.rank === 2 ? 0 : rows * cols };
 }
 
 /** dA for y = op(a) @ op(b): dy @ op(b)ᵀ, or its transpose when a was transposed. */

@@ -14,6 +14,7 @@ import {
   rmsNorm,
   slice,
   softmax,
+  split,
   sum,
   transpose,
   where,
@@ -102,6 +103,21 @@ export function viewCases(): Case[] {
       name: 'view: matmul on an offset slice and a permuted batch',
       inputs: [f([3, 5, 7]), f([7, 2, 4])],
       run: ([a, b]) => matmul(slice(a, [1, 0, 0], [3, 5, 7]), permute(b, [1, 0, 2])),
+    },
+    {
+      name: 'view: matmul on an aligned offset slice (vec4 path) [3,8,12]→[2,8,12]·[12,8]',
+      inputs: [f([3, 8, 12]), f([12, 8])],
+      run: ([a, b]) => matmul(slice(a, [1, 0, 0], [3, 8, 12]), b),
+    },
+    {
+      name: 'view: matmul bᵀ on a split of bf16 weights (offset, batch stride) [2,5,8]·[2,6,8]ᵀ',
+      inputs: [f([2, 5, 8]), f([2, 10, 8], { dtype: 'bf16', grad: false })],
+      run: ([x, w]) => matmul(x, split(w, [4, 6], 1)[1], { transposeB: true }),
+    },
+    {
+      name: 'view: matmul on bf16 weight rows at an odd offset 5x67x14',
+      inputs: [f([5, 67]), f([17, 67], { dtype: 'bf16', grad: false })],
+      run: ([x, w]) => matmul(x, slice(w, [3, 0], [17, 67]), { transposeB: true }),
     },
     {
       name: 'view: matmul bf16 weights through a transposed view 3x67x17',

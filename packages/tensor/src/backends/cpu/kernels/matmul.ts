@@ -22,8 +22,8 @@ export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): v
     A instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
   let packedB: FloatArray | null = null;
   for (let batch = 0; batch < p.batch; batch++) {
-    const aOff = batch * p.aBatchStride;
-    const bOff = batch * p.bBatchStride;
+    const aOff = (p.aOffset ?? 0) + batch * p.aBatchStride;
+    const bOff = (p.bOffset ?? 0) + batch * p.bBatchStride;
     const cOff = batch * m * n;
     if (wasm) {
       const a32 = { data: A, dtype: 'f32' as const, offset: aOff, transposed: p.transposeA };

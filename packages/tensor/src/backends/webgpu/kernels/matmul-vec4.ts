@@ -30,9 +30,25 @@ fn ld4_${name}(i: u32) -> vec4<f32> { return ${name}[i >> 2u]; }`;
 fn ld4_${name}(i: u32) -> vec4<f32> { let w = ${name}[i >> 2u]; return ${unpack}; }`;
 }
 
+/** Parameter words of every matmul kernel (this one and matmul.ts): m, n, k, aBatchStride, bBatchStride, batch, aOffset, bOffset. */
+export function matmulParams(p: MatmulParams): Params {
+  return new Params().u(
+    p.m,
+    p.n,
+    p.k,
+    p.aBatchStride,
+    p.bBatchStride,
+    p.batch,
+    p.aOffset ?? 0,
+    p.bOffset ?? 0,
+  );
+}
+
 export function vec4Eligible(p: MatmulParams, b: Storage): boolean {
   const bAligned = p.transposeB || p.n % 4 === 0;
-  const batchAligned = p.aBatchStride % 4 === 0 && p.bBatchStride % 4 === 0;
+  const batchAligned = [p.aBatchStride, p.bBatchStride, p.aOffset ?? 0, p.bOffset ?? 0].every(
+    (e) => e % 4 === 0,
+  );
   return !p.transposeA && p.k % 4 === 0 && bAligned && batchAligned && b.dtype !== 'i32';
 }
 
@@ -71,7 +87,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let m0 = (tile / tiles_n) * ${tileM}u + li.y * ${R}u;
   let n0 = (tile % tiles_n) * ${(4 * SIDE * SIDE) / side}u + li.x * 4u;
   if (m0 >= M || n0 >= N) { return; }
-  let abase = wg.z * pu(3u); let bbase = wg.z * pu(4u);
+  let abase = pu(6u) + wg.z * pu(3u); let bbase = pu(7u) + wg.z * pu(4u);
   // Rows and columns past the edge are clamped for loading and skipped when storing.
   let rows = array<u32, ${R}>(${rowList});
   let c0 = n0; let c1 = min(n0 + 1u, N - 1u); let c2 = min(n0 + 2u, N - 1u); let c3 = min(n0 + 3u, N - 1u);
@@ -93,6 +109,5 @@ export function matmulVec4(ctx: KernelContext, a: Storage, b: Storage, out: Stor
   const { rows, side } = rowsPerThread(p);
   const tiles = Math.ceil(p.m / (rows * side)) * Math.ceil(p.n / ((4 * SIDE * SIDE) / side));
   const [x, y] = grid2d(tiles);
-  const params = new Params().u(p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, p.batch);
-  launch(ctx, 'matmul (vec4)', code(p, b.dtype), params, [a, b, out], [x, y, p.batch]);
+  launch(ctx, 'matmul (vec4)', code(p, b.dtype), matmulParams(p), [a, b, out], [x, y, p.batch]);
 }

@@ -1,19 +1,14 @@
 import type { MatmulParams, Storage } from '../../../backend.js';
 import { type KernelContext, launch } from '../context.js';
-import { grid2d, input, output, PARAMS_WGSL, Params } from '../wgsl.js';
+import { grid2d, input, output, PARAMS_WGSL } from '../wgsl.js';
 import { fill } from './fill.js';
-import { matmulVec4, vec4Eligible } from './matmul-vec4.js';
+import { matmulParams, matmulVec4, vec4Eligible } from './matmul-vec4.js';
 
 /** Output tile per workgroup (TILE x TILE), reduction slice per step, and outputs per thread (PER x PER). */
 const TILE = 64;
 const TK = 16;
 const PER = 4;
 const SIDE = TILE / PER; // 16 x 16 threads
-
-/** Parameter words shared by both paths: m, n, k, aBatchStride, bBatchStride, batch. */
-function params(p: MatmulParams): Params {
-  return new Params().u(p.m, p.n, p.k, p.aBatchStride, p.bBatchStride, p.batch);
-}
 
 /** Where element (row, col) of the logical a [m, k] / b [k, n] lives, given the storage layout. */
 function aIndex(transposeA: boolean): string {
@@ -47,7 +42,7 @@ var<workgroup> Bs: array<f32, ${TILE * TK}>;
 @compute @workgroup_size(${SIDE}, ${SIDE})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let M = pu(0u); let N = pu(1u); let K = pu(2u);
-  let abase = wg.z * pu(3u); let bbase = wg.z * pu(4u);
+  let abase = pu(6u) + wg.z * pu(3u); let bbase = pu(7u) + wg.z * pu(4u);
   let m0 = wg.y * ${TILE}u; let n0 = wg.x * ${TILE}u;
   var acc: array<array<f32, ${PER}>, ${PER}>;
   for (var k0 = 0u; k0 < K; k0 += ${TK}u) {
@@ -109,7 +104,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let N = pu(1u); let K = pu(2u);
   let col = (wg.y * nwg.x + wg.x) * 256u + lid;
   if (col >= N) { return; }
-  let abase = wg.z * pu(3u); let bbase = wg.z * pu(4u);
+  let abase = pu(6u) + wg.z * pu(3u); let bbase = pu(7u) + wg.z * pu(4u);
   var acc = 0.0;
   for (var kk = 0u; kk < K; kk++) { acc = fma(ld_a(abase + kk), ld_b(bbase + kk * N + col), acc); }
   out[wg.z * N + col] = acc;
@@ -121,7 +116,7 @@ var<workgroup> part: array<f32, ${GEMV_ROWS * GEMV_LANES}>;
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_id) li: vec3<u32>) {
   let N = pu(1u); let K = pu(2u);
   let col = (wg.y * nwg.x + wg.x) * ${GEMV_ROWS}u + li.y;
-  let abase = wg.z * pu(3u); let bbase = wg.z * pu(4u) + min(col, N - 1u) * K;
+  let abase = pu(6u) + wg.z * pu(3u); let bbase = pu(7u) + wg.z * pu(4u) + min(col, N - 1u) * K;
   var acc = 0.0;
   for (var kk = li.x; kk < K; kk += ${GEMV_LANES}u) { acc = fma(ld_a(abase + kk), ld_b(bbase + kk), acc); }
   let slot = li.y * ${GEMV_LANES}u;
@@ -150,9 +145,9 @@ export function matmul(ctx: KernelContext, a: Storage, b: Storage, out: Storage,
   if (p.m === 1 && !p.transposeA) {
     const perGroup = p.transposeB ? GEMV_ROWS : 256;
     const [x, y] = grid2d(Math.ceil(p.n / perGroup));
-    launch(ctx, 'matmul (gemv)', gemvCode(p, b.dtype), params(p), [a, b, out], [x, y, p.batch]);
+    launch(ctx, 'matmul (gemv)', gemvCode(p, b.dtype), matmulParams(p), [a, b, out], [x, y, p.batch]);
     return;
   }
   const groups: [number, number, number] = [Math.ceil(p.n / TILE), Math.ceil(p.m / TILE), p.batch];
-  launch(ctx, 'matmul', tiledCode(p, b.dtype), params(p), [a, b, out], groups);
+  launch(ctx, 'matmul', tiledCode(p, b.dtype), matmulParams(p), [a, b, out], groups);
 }
