@@ -1,16 +1,22 @@
 import type { Storage } from '../../../backend.js';
-import { floats, ints } from '../storage.js';
+import { type FloatArray, floats, ints } from '../storage.js';
+import { EXP_BLOCK, expBlock } from '../wasm/exp.js';
 
-function rowWeight(targets: Int32Array, mask: Float32Array | Float64Array | null, i: number, ignore: number) {
+function rowWeight(targets: Int32Array, mask: FloatArray | null, i: number, ignore: number) {
   if (targets[i] === ignore) return 0;
   return mask ? mask[i] : 1;
 }
 
-function logSumExp(x: Float32Array | Float64Array, base: number, v: number): number {
+/** The row's max plus the log of its exps' sum, added in column order (the exps a block at a time). */
+function logSumExp(x: FloatArray, base: number, v: number): number {
   let max = Number.NEGATIVE_INFINITY;
   for (let c = 0; c < v; c++) max = Math.max(max, x[base + c]);
   let sum = 0;
-  for (let c = 0; c < v; c++) sum += Math.exp(x[base + c] - max);
+  for (let c0 = 0; c0 < v; c0 += EXP_BLOCK) {
+    const count = Math.min(EXP_BLOCK, v - c0);
+    const e = expBlock(x, base + c0, count, 1, max);
+    for (let j = 0; j < count; j++) sum += e[j];
+  }
   return max + Math.log(sum);
 }
 
@@ -59,7 +65,11 @@ export function crossEntropyBackward(
       continue;
     }
     const lse = logSumExp(x, base, v);
-    for (let c = 0; c < v; c++) dx[base + c] = w * Math.exp(x[base + c] - lse);
+    for (let c0 = 0; c0 < v; c0 += EXP_BLOCK) {
+      const count = Math.min(EXP_BLOCK, v - c0);
+      const e = expBlock(x, base + c0, count, 1, lse);
+      for (let j = 0; j < count; j++) dx[base + c0 + j] = w * e[j];
+    }
     dx[base + t[i]] -= w;
   }
 }
