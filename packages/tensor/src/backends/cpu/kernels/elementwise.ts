@@ -1,5 +1,6 @@
 import type { BinaryOp, Storage, UnaryOp, View } from '../../../backend.js';
 import { type CpuArray, floats, raw } from '../storage.js';
+import { type WasmBinaryOp, wasmBinaryRow } from '../wasm/binary.js';
 import { coalesce, lastStride, walkRows } from './strided.js';
 
 const GELU_C = Math.sqrt(2 / Math.PI);
@@ -91,6 +92,9 @@ const F32_ROWS: Partial<Record<BinaryOp, F32Row>> = {
   },
 };
 
+/** Rows at least this long go to the wasm SIMD loop (staging costs more than it saves on short ones). */
+const SIMD_MIN = 64;
+
 export function binary(op: BinaryOp, a: View, b: View, out: Storage, shape: readonly number[]): void {
   const flat = coalesce(shape, [a, b]);
   const [va, vb] = flat.views;
@@ -102,6 +106,17 @@ export function binary(op: BinaryOp, a: View, b: View, out: Storage, shape: read
   const sb = lastStride(vb.strides);
   const row = F32_ROWS[op];
   if (row && av instanceof Float32Array && bv instanceof Float32Array && dst instanceof Float32Array) {
+    // long dense or scalar-broadcast rows run in wasm SIMD (the ops with a row loop are exactly its ops)
+    const simd = inner >= SIMD_MIN && (sa === 0 || sa === 1) && (sb === 0 || sb === 1);
+    const simdRow = simd ? wasmBinaryRow() : null;
+    if (simdRow) {
+      const wop = op as WasmBinaryOp;
+      const [wa, wb] = [sa as 0 | 1, sb as 0 | 1];
+      walkRows(flat.shape, flat.views, (r, o) =>
+        simdRow(wop, av, o[0], wa, bv, o[1], wb, dst, r * inner, inner),
+      );
+      return;
+    }
     walkRows(flat.shape, flat.views, (r, offsets) =>
       row(av, offsets[0], sa, bv, offsets[1], sb, dst, r * inner, inner),
     );
