@@ -9,6 +9,7 @@ import {
   packColumns,
   packTransposed,
   roundUp,
+  type Stage,
   transposeInto,
 } from './attention-pack.js';
 
@@ -58,12 +59,13 @@ export function attentionGemm(
   const vAt = arena.region(tk8 * dv8);
   const sAt = arena.region(QUERY_BLOCK * tk8);
   const oAt = arena.region(QUERY_BLOCK * dv8);
+  const stage: Stage = { kernel, at: arena.region(tk8 * Math.max(d, dv)) };
   const mem = arena.view(kernel);
   const inverseSum = new Float32Array(QUERY_BLOCK);
   forEachHead(p, (head) => {
     copyRows(Q, head.q, tq, d, mem, qAt, tq4);
-    packTransposed(K, head.k, tk, d, mem, ktAt);
-    packColumns(V, head.v, tk, dv, mem, vAt, tk8);
+    packTransposed(K, head.k, tk, d, mem, ktAt, stage);
+    packColumns(V, head.v, tk, dv, mem, vAt, tk8, stage);
     forEachBlock(p, (i0, i1, keys) => {
       const rows = i1 - i0;
       if (keys <= 0) {
@@ -147,17 +149,18 @@ export function attentionBackwardGemm(
   const dqtAt = arena.region(d4 * QB); // dQᵀ of the block
   const dkAt = arena.region(tk8 * d8); // dK of the head, accumulated over blocks
   const dvAt = arena.region(tk8 * dv8); // dV of the head
+  const stage: Stage = { kernel, at: arena.region(Math.max(tq8, tk8) * Math.max(d, dvDim)) };
   const mem = arena.view(kernel);
   const panelFloats = tk8 * 8;
   dK.fill(0);
   dV.fill(0);
   forEachHead(p, (head) => {
-    packTransposed(Q, head.q, tq, d, mem, qtAt);
-    packColumns(Q, head.q, tq, d, mem, qPanelsAt, tq8);
-    packTransposed(dO, head.o, tq, dvDim, mem, dOtAt);
-    packColumns(dO, head.o, tq, dvDim, mem, dOPanelsAt, tq8);
+    packTransposed(Q, head.q, tq, d, mem, qtAt, stage);
+    packColumns(Q, head.q, tq, d, mem, qPanelsAt, tq8, stage);
+    packTransposed(dO, head.o, tq, dvDim, mem, dOtAt, stage);
+    packColumns(dO, head.o, tq, dvDim, mem, dOPanelsAt, tq8, stage);
     copyRows(K, head.k, tk, d, mem, kAt, tk8);
-    transposeInto(K, head.k, tk, d, mem, ktAt, tk8);
+    transposeInto(K, head.k, tk, d, mem, ktAt, tk8, stage);
     mem.fill(0, ktAt + d * tk8, ktAt + d4 * tk8);
     copyRows(V, head.v, tk, dvDim, mem, vAt, tk8);
     mem.set(L.subarray(head.row, head.row + tq), lseAt);

@@ -25,6 +25,23 @@ export interface AttentionKernels {
     panelStride: number,
     accumulate: number,
   ) => void;
+  /** The GEMM module's packers (see matmul.wat); pointers and strides in bytes. */
+  transpose: (
+    src: number,
+    dst: number,
+    rows: number,
+    cols: number,
+    srcStride: number,
+    dstStride: number,
+  ) => void;
+  pack_rows: (
+    src: number,
+    dst: number,
+    k: number,
+    n8: number,
+    srcStride: number,
+    panelStride: number,
+  ) => void;
   /** Row kernels (see attention.wat); pointers in bytes. */
   exp_row: (at: number, count: number, scale: number, shift: number) => number;
   max_row: (at: number, count: number) => number;
@@ -69,6 +86,32 @@ export class Arena {
   }
 }
 
+/**
+ * A staging region of the module's memory (float index `at`, room for a head's matrix with its rows
+ * padded to 8): with it, packColumns, packTransposed and transposeInto copy the matrix there with one
+ * memcpy, zero the padding rows, and lay it out with the SIMD packers of matmul.wat, writing exactly
+ * what their loops write. Used when the packers' vector widths divide `cols` (8 for packColumns, 4 for
+ * the transposes); other widths take the loops.
+ */
+export interface Stage {
+  kernel: AttentionKernels;
+  at: number;
+}
+
+/** stage.at = the [rows, cols] matrix at src[offset..] followed by zero rows up to `paddedRows`. */
+function staged(
+  src: Float32Array,
+  offset: number,
+  rows: number,
+  cols: number,
+  paddedRows: number,
+  stage: Stage,
+  mem: Float32Array,
+) {
+  mem.set(src.subarray(offset, offset + rows * cols), stage.at);
+  mem.fill(0, stage.at + rows * cols, stage.at + paddedRows * cols);
+}
+
 /** mem[at..] = rows [0, rows) of the [rows, cols] matrix at src[offset..], row-major, zero rows up to `paddedRows`. */
 export function copyRows(
   src: Float32Array,
@@ -95,7 +138,13 @@ export function packColumns(
   mem: Float32Array,
   at: number,
   paddedRows: number,
+  stage?: Stage,
 ) {
+  if (stage && cols % 8 === 0) {
+    staged(src, offset, rows, cols, paddedRows, stage, mem);
+    stage.kernel.pack_rows(stage.at * 4, at * 4, paddedRows, cols, cols * 4, paddedRows * 32);
+    return;
+  }
   const panels = roundUp(cols, 8) / 8;
   mem.fill(0, at, at + panels * paddedRows * 8);
   for (let i = 0; i < rows; i++) {
@@ -115,8 +164,16 @@ export function packTransposed(
   cols: number,
   mem: Float32Array,
   at: number,
+  stage?: Stage,
 ) {
   const panels = roundUp(rows, 8) / 8;
+  if (stage && cols % 4 === 0) {
+    staged(src, offset, rows, cols, panels * 8, stage, mem);
+    for (let p = 0; p < panels; p++) {
+      stage.kernel.transpose((stage.at + p * 8 * cols) * 4, (at + p * cols * 8) * 4, 8, cols, cols * 4, 32);
+    }
+    return;
+  }
   mem.fill(0, at, at + panels * cols * 8);
   for (let i = 0; i < rows; i++) {
     const row = offset + i * cols;
@@ -134,7 +191,13 @@ export function transposeInto(
   mem: Float32Array,
   at: number,
   stride: number,
+  stage?: Stage,
 ) {
+  if (stage && cols % 4 === 0 && stride % 4 === 0) {
+    staged(src, offset, rows, cols, stride, stage, mem);
+    stage.kernel.transpose(stage.at * 4, at * 4, stride, cols, cols * 4, stride * 4);
+    return;
+  }
   for (let c = 0; c < cols; c++) mem.fill(0, at + c * stride + rows, at + (c + 1) * stride);
   for (let i = 0; i < rows; i++) {
     for (let c = 0; c < cols; c++) mem[at + c * stride + i] = src[offset + i * cols + c];
