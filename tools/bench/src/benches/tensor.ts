@@ -2,13 +2,14 @@
  * @agentlm/tensor against TF.js in one process: matmul GFLOPS (square and LLM shapes), causal attention
  * forward+backward, and a SwiGLU MLP block forward+backward, on our cpu backend vs tfjs-backend-wasm and
  * our webgpu backend vs tfjs-backend-webgpu on the same Dawn device. Each figure includes reading the
- * result back to the host, for ours and the peer alike. Matmuls alternate ours and the peer run by run and
- * report medians (see `pairedMs`), since the machine these run on is shared and its load drifts.
+ * result back to the host, for ours and the peer alike. Every case alternates ours and the peer run by run
+ * and reports medians (see `pairedMs`), since the machine these run on is shared and its load drifts.
  */
 import {
   attention,
   type Backend,
   createCpuBackend,
+  dispose,
   initBackend,
   matmul,
   randn,
@@ -27,15 +28,6 @@ import '@tensorflow/tfjs';
 import type { BenchCase } from '../result.js';
 
 type Log = (line: string) => void;
-
-/** Runs `fn` once to warm up, then repeatedly for about `budgetMs` (at least once); returns ms per run. */
-async function time(fn: () => Promise<unknown>, budgetMs = 1500): Promise<number> {
-  const warm = await msOf(fn);
-  const reps = Math.max(1, Math.min(20, Math.floor(budgetMs / Math.max(warm, 1))));
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) await fn();
-  return (performance.now() - t0) / reps;
-}
 
 const MATMULS: [string, number, number, number][] = [
   ['256x256x256', 256, 256, 256],
@@ -124,12 +116,12 @@ async function pairedMs(
 const ATT = { b: 1, h: 8, t: 256, d: 64 };
 
 /** Forward+backward of causal attention, fused (one kernel each way) or as matmul/softmax/matmul. */
-async function ourAttention(backend: Backend, fused: boolean): Promise<number> {
+function ourAttention(backend: Backend, fused: boolean): Runner {
   const shape = [ATT.b, ATT.h, ATT.t, ATT.d];
   const [q, k, v] = [1, 2, 3].map((seed) => randn(shape, { seed, backend, requiresGrad: true }));
   const scale = 1 / Math.sqrt(ATT.d);
   const mask = fused ? null : tensor(causalMaskData(), [ATT.t, ATT.t], { backend });
-  const ms = await time(async () => {
+  const run = async () => {
     const grads = tidy(() => {
       let out: Tensor;
       if (fused) out = attention(q, k, v, { causal: true, scale });
@@ -145,9 +137,8 @@ async function ourAttention(backend: Backend, fused: boolean): Promise<number> {
       t.grad?.dispose();
       t.grad = null;
     }
-  });
-  for (const t of [q, k, v, mask]) t?.dispose();
-  return ms;
+  };
+  return { run, dispose: () => dispose([q, k, v, ...(mask ? [mask] : [])]) };
 }
 
 function causalMaskData(): Float32Array {
@@ -156,7 +147,7 @@ function causalMaskData(): Float32Array {
   return m;
 }
 
-async function tfAttention(): Promise<number> {
+function tfAttention(): Runner {
   const shape = [ATT.b, ATT.h, ATT.t, ATT.d];
   const [q, k, v] = [0, 1, 2].map(() => tf.randomNormal(shape));
   const mask = tf.tensor2d(causalMaskData(), [ATT.t, ATT.t]).cast('bool');
@@ -167,19 +158,18 @@ async function tfAttention(): Promise<number> {
     return tf.sum(tf.matMul(tf.softmax(masked), vv));
   };
   const grad = tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor);
-  const ms = await time(async () => {
+  const run = async () => {
     const gs = grad([q, k, v]);
     await Promise.all(gs.map((g) => g.data()));
     tf.dispose(gs);
-  });
-  tf.dispose([q, k, v, mask]);
-  return ms;
+  };
+  return { run, dispose: () => tf.dispose([q, k, v, mask]) };
 }
 
 /** SwiGLU MLP block: y = x + down(swiglu(gate(n), up(n))), n = rmsNorm(x); t tokens, width d, ffn f. */
 const MLP = { t: 256, d: 512, f: 1536 };
 
-async function ourMlp(backend: Backend): Promise<number> {
+function ourMlp(backend: Backend): Runner {
   const x = randn([MLP.t, MLP.d], { seed: 1, backend });
   const norm = randn([MLP.d], { seed: 2, backend, requiresGrad: true });
   const [gate, up] = [3, 4].map((seed) =>
@@ -187,7 +177,7 @@ async function ourMlp(backend: Backend): Promise<number> {
   );
   const down = randn([MLP.d, MLP.f], { seed: 5, std: 0.02, backend, requiresGrad: true });
   const params = [norm, gate, up, down];
-  const ms = await time(async () => {
+  const run = async () => {
     const grads = tidy(() => {
       const n = rmsNorm(x, norm, 1e-6);
       const h = swiglu(matmul(n, gate, { transposeB: true }), matmul(n, up, { transposeB: true }));
@@ -199,12 +189,11 @@ async function ourMlp(backend: Backend): Promise<number> {
       p.grad?.dispose();
       p.grad = null;
     }
-  });
-  for (const t of [x, ...params]) t.dispose();
-  return ms;
+  };
+  return { run, dispose: () => dispose([x, ...params]) };
 }
 
-async function tfMlp(): Promise<number> {
+function tfMlp(): Runner {
   const x = tf.randomNormal([MLP.t, MLP.d]);
   const norm = tf.randomNormal([MLP.d]);
   const gate = tf.randomNormal([MLP.f, MLP.d], 0, 0.02);
@@ -218,13 +207,12 @@ async function tfMlp(): Promise<number> {
     return tf.sum(tf.add(x, tf.matMul(h, dn, false, true)));
   };
   const grad = tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor);
-  const ms = await time(async () => {
+  const run = async () => {
     const gs = grad([norm, gate, up, down]);
     await Promise.all(gs.map((g) => g.data()));
     tf.dispose(gs);
-  });
-  tf.dispose([x, norm, gate, up, down]);
-  return ms;
+  };
+  return { run, dispose: () => tf.dispose([x, norm, gate, up, down]) };
 }
 
 /** Measures every case for one pairing (our backend vs the TF.js backend already selected). */
@@ -251,37 +239,35 @@ async function suite(label: string, ours: Backend, peer: string, log: Log): Prom
       peer_name: peer,
     });
   }
-  const attOurs = await ourAttention(ours, true);
-  const attPeer = await tfAttention();
+  const att = await pairedMs(ourAttention(ours, true), tfAttention());
   const shape = `B${ATT.b} H${ATT.h} T${ATT.t} D${ATT.d} causal`;
   add({
     case: `attention fwd+bwd ${shape}`,
     metric: 'latency',
     unit: 'ms',
     better: 'lower',
-    ours: attOurs,
-    peer: attPeer,
+    ours: att.ours,
+    peer: att.peer,
     peer_name: peer,
   });
-  const attUnfused = await ourAttention(ours, false);
+  const fusion = await pairedMs(ourAttention(ours, true), ourAttention(ours, false));
   add({
     case: `attention fwd+bwd ${shape}, fused vs our unfused chain`,
     metric: 'latency',
     unit: 'ms',
     better: 'lower',
-    ours: attOurs,
-    peer: attUnfused,
+    ours: fusion.ours,
+    peer: fusion.peer,
     peer_name: `agentlm ${ours.name} unfused`,
   });
-  const mlpOurs = await ourMlp(ours);
-  const mlpPeer = await tfMlp();
+  const mlp = await pairedMs(ourMlp(ours), tfMlp());
   add({
     case: `MLP block fwd+bwd T${MLP.t} d${MLP.d} ffn${MLP.f}`,
     metric: 'latency',
     unit: 'ms',
     better: 'lower',
-    ours: mlpOurs,
-    peer: mlpPeer,
+    ours: mlp.ours,
+    peer: mlp.peer,
     peer_name: peer,
   });
   return cases;
