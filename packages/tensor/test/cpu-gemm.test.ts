@@ -37,8 +37,8 @@ const SIZES: [number, number, number][] = [
   [8, 8, 4],
   [13, 21, 7],
   [70, 9, 3],
-  [9, 17, 300],
-  [64, 40, 257],
+  [9, 17, 600],
+  [64, 40, 515],
 ];
 
 describe('cpu wasm GEMM packing', () => {

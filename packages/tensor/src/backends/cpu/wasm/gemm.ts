@@ -43,7 +43,7 @@ interface GemmModule {
 }
 
 const M_BLOCK = 64;
-const K_BLOCK = 256;
+const K_BLOCK = 512;
 
 let loaded: ReturnType<typeof instantiate<GemmModule>> | undefined;
 
