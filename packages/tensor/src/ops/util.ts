@@ -71,11 +71,6 @@ export function broadcastView(t: Tensor, shape: readonly number[]): View {
   return { ...t.view, strides: broadcastStrides(t, shape) };
 }
 
-/** The dense view of a tensor an op just allocated (what kernels write into). */
-export function contiguousView(t: Tensor): View {
-  return { storage: t.storage, offset: 0, strides: contiguousStrides(t.shape) };
-}
-
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
