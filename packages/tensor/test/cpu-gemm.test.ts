@@ -76,6 +76,27 @@ describe('cpu wasm GEMM packing', () => {
     }
   }
 
+  it('operands larger than the 4 MiB staging area pass through it in bands', () => {
+    const k = 4099;
+    for (const [m, n, tA, tB] of [
+      [8, 301, false, true],
+      [8, 301, false, false],
+      [301, 9, true, false],
+    ] as const) {
+      const a = small(m * k, 3);
+      const b = small(k * n, 4);
+      const c = new Float32Array(m * n);
+      const op = (data: Float32Array, transposed: boolean) => ({
+        data,
+        dtype: 'f32' as const,
+        offset: 0,
+        transposed,
+      });
+      expect(wasmGemm(op(a, tA), op(b, tB), c, 0, m, n, k)).toBe(true);
+      expect(Array.from(c)).toEqual(Array.from(expected(a, b, m, n, k, tA, tB)));
+    }
+  });
+
   for (const dtype of ['f16', 'bf16'] as const) {
     it(`${dtype} B is widened exactly (both layouts)`, () => {
       const [m, n, k] = [13, 21, 7];
