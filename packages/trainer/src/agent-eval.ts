@@ -28,6 +28,8 @@ export interface AgentDomainScore {
 
 export interface AgentEvalResult {
   byDomain: Record<string, AgentDomainScore>;
+  /** The same tallies by task kind (`kv-lookup`, `shopping`, ...). */
+  byKind: Record<string, AgentDomainScore>;
   /** Over all tasks: passed / tasks. */
   successRate: number;
   /** Over all emitted calls: validCalls / calls (0 when no call was emitted). */
@@ -83,20 +85,24 @@ export interface AgentEvalOptions {
 export async function evaluateAgent(tasks: Task[], opts: AgentEvalOptions): Promise<AgentEvalResult> {
   const maxTurns = opts.maxTurns ?? 3;
   const byDomain: Record<string, AgentDomainScore> = {};
+  const byKind: Record<string, AgentDomainScore> = {};
+  const emptyScore = (): AgentDomainScore => ({
+    tasks: 0,
+    passed: 0,
+    toolTasks: 0,
+    toolTasksWithCall: 0,
+    toolTasksWithAttempt: 0,
+    calls: 0,
+    validCalls: 0,
+  });
   const transcripts: AgentEvalResult['transcripts'] = [];
   const eos = opts.tokenizer.eosId;
   const endOfText = eos === null ? [] : [eos];
   for (const task of tasks) {
-    byDomain[task.domain] ??= {
-      tasks: 0,
-      passed: 0,
-      toolTasks: 0,
-      toolTasksWithCall: 0,
-      toolTasksWithAttempt: 0,
-      calls: 0,
-      validCalls: 0,
-    };
-    const score = byDomain[task.domain] as AgentDomainScore;
+    byDomain[task.domain] ??= emptyScore();
+    byKind[task.kind] ??= emptyScore();
+    // this task's tallies, added to its domain's and its kind's at the end
+    const score = emptyScore();
     score.tasks++;
     if (task.tools.length > 0) score.toolTasks++;
     const env = await Environment.create(task);
@@ -157,12 +163,15 @@ export async function evaluateAgent(tasks: Task[], opts: AgentEvalOptions): Prom
     } as unknown as Episode;
     const verdict = await checkAnswer(task, episode);
     if (verdict.passed) score.passed++;
+    for (const total of [byDomain[task.domain], byKind[task.kind]] as AgentDomainScore[])
+      for (const k of Object.keys(score) as (keyof AgentDomainScore)[]) total[k] += score[k];
     transcripts.push({ id: task.id, domain: task.domain, passed: verdict.passed, turns });
   }
   const all = Object.values(byDomain);
   const sum = (f: (s: AgentDomainScore) => number) => all.reduce((a, s) => a + f(s), 0);
   return {
     byDomain,
+    byKind,
     successRate:
       sum((s) => s.passed) /
       Math.max(

@@ -59,6 +59,7 @@ describe('evaluateAgent', () => {
     const r = await evaluateAgent([task], { decoder, tokenizer, contextLength: 100_000 });
     expect(r.byDomain.tools).toMatchObject({ tasks: 1, passed: 1, toolTasks: 1, toolTasksWithCall: 1 });
     expect(r.byDomain.tools?.validCalls).toBe(r.byDomain.tools?.calls);
+    expect(r.byKind[task.kind]).toEqual(r.byDomain.tools);
     expect(r.successRate).toBe(1);
     expect(r.transcripts[0]?.turns.some((t) => t.startsWith('[tool '))).toBe(true);
     // the second prompt carries the tool's observation back to the model

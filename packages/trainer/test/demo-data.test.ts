@@ -58,5 +58,7 @@ describe('demo prompts', () => {
       expect(JSON.stringify(t.tools)).not.toContain('"description"');
       expect(training.some((x) => x.task.prompt === t.prompt)).toBe(false);
     }
+    const lookups = heldOutTasks(['tools'], 5, 9, training as never, ['kv-lookup']);
+    expect(lookups.map((t) => t.kind)).toEqual(Array(5).fill('kv-lookup'));
   });
 });

@@ -95,21 +95,22 @@ export function* tokenizerCorpus(
 /**
  * Held-out agent tasks: drawn with a seed the synthesizer never used, minus any whose prompt and
  * initial state equal a training task's, so the evaluation measures generalisation, not recall. They
- * come with compact tool specs, as the demo trains on.
+ * come with compact tool specs, as the demo trains on; `kinds` keeps to the task kinds trained on.
  */
 export function heldOutTasks(
   domains: Task['domain'][],
   perDomain: number,
   seed: number,
   training: Trajectory[],
+  kinds?: readonly string[],
 ): Task[] {
   const seen = new Set(training.map((t) => dedupKey(t.task)));
   const out: Task[] = [];
   for (const domain of domains) {
     let found = 0;
-    for (let i = 0; found < perDomain && i < perDomain * 20; i++) {
+    for (let i = 0; found < perDomain && i < perDomain * 200; i++) {
       const task = generateTask(domain, 1, seed, i);
-      if (seen.has(dedupKey(task))) continue;
+      if ((kinds && !kinds.includes(task.kind)) || seen.has(dedupKey(task))) continue;
       seen.add(dedupKey(task));
       out.push(compactTask(task));
       found++;

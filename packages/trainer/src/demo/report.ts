@@ -29,13 +29,13 @@ function series(
 
 function agentTable(before: AgentEvalResult, after: AgentEvalResult): string[] {
   const lines = [
-    '| domain | tasks | passed before | passed after | `<tool_call>` opened before | after | well-formed call before | after | valid calls before | after |',
+    '| task kind | tasks | passed before | passed after | `<tool_call>` opened before | after | well-formed call before | after | valid calls before | after |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  const domains = [...new Set([...Object.keys(before.byDomain), ...Object.keys(after.byDomain)])];
-  for (const d of domains) {
-    const b = before.byDomain[d];
-    const a = after.byDomain[d];
+  const kinds = [...new Set([...Object.keys(before.byKind), ...Object.keys(after.byKind)])];
+  for (const d of kinds) {
+    const b = before.byKind[d];
+    const a = after.byKind[d];
     if (!a || !b) continue;
     const rate = (s: typeof a, n: number) => (s.toolTasks ? `${n}/${s.toolTasks}` : '–');
     lines.push(
@@ -127,7 +127,7 @@ export function writeDemoReport(r: DemoResult, inputs: ReportInputs): void {
     '',
     '## Agent tasks before and after mid-training',
     '',
-    `${r.agent.tasks} held-out tasks (difficulty 1, drawn with a seed the synthesizer never used, none identical to a training task), greedy decoding, tool calls executed by the task's simulated environment, answers checked by the task's verifier.`,
+    `${r.agent.tasks} held-out tool-use tasks of the kinds mid-training saw (${r.taskKinds.map((k) => `\`${k}\``).join(', ')}; difficulty 1, drawn with a seed the synthesizer never used, none identical to a training task), greedy decoding, tool calls executed by the task's simulated environment, answers checked by the task's verifier. The demo keeps to the kinds whose arguments and answers come from small closed vocabularies: a 1M-parameter model trained for minutes does not learn to copy arbitrary strings (dates, expressions, numbers) from its context.`,
     '',
     ...agentTable(r.agent.before, r.agent.after),
     '',

@@ -4,9 +4,9 @@ export interface DemoSizes {
   vocab: number;
   /** Generated documents per text domain in the tokenizer corpus. */
   tokenizerDocs: number;
-  /** Verified trajectories synthesized for mid-training (math + tools, difficulty 1). */
+  /** Verified trajectories synthesized for mid-training (the demo's tool-use kinds, difficulty 1). */
   trajectories: number;
-  /** Held-out agent tasks per domain. */
+  /** Held-out agent tasks (one domain: tools). */
   heldOutTasks: number;
   /** Sequence length of the main pre-training stages (the long-context stage doubles it). */
   seqLen: number;
@@ -20,6 +20,8 @@ export interface DemoSizes {
   pretrainTokens: number;
   midtrainTokens: number;
   peakLr: number;
+  /** Peak LR of mid-training: a tiny model needs a high one to learn its tool calls within the budget. */
+  midtrainPeakLr: number;
   /** Held-out loss rows per domain. */
   evalRows: number;
   /** Longest assistant turn the agent evaluation generates. */
@@ -30,16 +32,17 @@ export const DEMO_SIZES: Record<'default' | 'quick', DemoSizes> = {
   default: {
     vocab: 1024,
     tokenizerDocs: 150,
-    trajectories: 320,
-    heldOutTasks: 10,
+    trajectories: 600,
+    heldOutTasks: 20,
     seqLen: 128,
     midtrainSeqLen: 512,
     rows: 4,
     microBatches: 2,
     midtrainMicroBatches: 2,
     pretrainTokens: 32_000,
-    midtrainTokens: 48_000,
+    midtrainTokens: 600_000,
     peakLr: 4e-3,
+    midtrainPeakLr: 1e-2,
     evalRows: 4,
     maxNewTokens: 128,
   },
@@ -47,7 +50,7 @@ export const DEMO_SIZES: Record<'default' | 'quick', DemoSizes> = {
     vocab: 400,
     tokenizerDocs: 20,
     trajectories: 16,
-    heldOutTasks: 1,
+    heldOutTasks: 2,
     seqLen: 64,
     midtrainSeqLen: 128,
     rows: 2,
@@ -56,6 +59,7 @@ export const DEMO_SIZES: Record<'default' | 'quick', DemoSizes> = {
     pretrainTokens: 1_500,
     midtrainTokens: 1_500,
     peakLr: 4e-3,
+    midtrainPeakLr: 1e-2,
     evalRows: 1,
     maxNewTokens: 12,
   },
