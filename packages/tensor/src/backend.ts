@@ -172,6 +172,12 @@ export interface Kernels {
   /** x f32 viewed as [outer, r, inner]; out [outer, inner] (f32, or i32 for argmax). r >= 1. */
   reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void;
   /**
+   * Per row of x (rows x cols f32): the k largest values (f32 [rows, k], largest first) and their column
+   * indices (i32 [rows, k]); equal values by lower index, -0 equal to +0, NaN above everything.
+   * 1 <= k <= min(cols, 256).
+   */
+  topk(x: Storage, values: Storage, indices: Storage, rows: number, cols: number, k: number): void;
+  /**
    * out f32 [batch, m, n] = a @ b with f32 accumulation. a f32; b f32, f16 or bf16 (weights stored narrow).
    * m = 1 is the decode GEMV path and should be fast.
    */

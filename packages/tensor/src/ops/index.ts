@@ -47,3 +47,4 @@ export { argmax, max, mean, sum } from './reduce.js';
 export { type RopeOptions, rope, ropeFrequencies, type YarnScaling } from './rope.js';
 export { broadcastTo, concat, contiguous, permute, reshape, slice, split, transpose } from './shape.js';
 export { logSoftmax, softmax } from './softmax.js';
+export { TOPK_MAX_K, type TopK, topk } from './topk.js';

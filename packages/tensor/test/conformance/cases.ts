@@ -47,6 +47,7 @@ import {
   where,
 } from '../../src/index.js';
 import { fillRandom } from '../../src/rng.js';
+import { topkCases } from './topk-cases.js';
 import { viewCases } from './view-cases.js';
 
 /** How an input's values are generated (deterministically, from the case index). */
@@ -479,5 +480,6 @@ export function allCases(): Case[] {
     ...ropeCases(),
     ...attentionCases(),
     ...viewCases(),
+    ...topkCases(),
   ];
 }

@@ -14,6 +14,7 @@ import { rmsNorm, rmsNormBackward } from './kernels/rms-norm.js';
 import { rope } from './kernels/rope.js';
 import { softmax, softmaxBackward } from './kernels/softmax.js';
 import { swiglu, swigluBackward } from './kernels/swiglu.js';
+import { topk } from './kernels/topk.js';
 import { ArrayPool } from './pool.js';
 import { allocArray, type CpuStorage, raw } from './storage.js';
 
@@ -68,6 +69,7 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
     binary,
     where,
     reduce,
+    topk,
     matmul,
     gather,
     scatterAdd,

@@ -27,6 +27,7 @@ import { rng } from './kernels/rng.js';
 import { rope } from './kernels/rope.js';
 import { scatterAdd } from './kernels/scatter-add.js';
 import { softmax, softmaxBackward } from './kernels/softmax.js';
+import { topk } from './kernels/topk.js';
 import { BufferPool, type PoolStats } from './pool.js';
 
 /** Counters a WebGPU backend exposes for tests and tuning (pool reuse, pipeline cache hits, submits). */
@@ -105,6 +106,7 @@ export async function createWebGPUBackend(opts: BackendOptions = {}): Promise<We
     binary: (op, a, b, out, shape) => binary(ctx, op, a, b, out, shape),
     where: (cond, a, b, out, shape) => where(ctx, cond, a, b, out, shape),
     reduce: (op, x, out, outer, r, inner) => reduce(ctx, op, x, out, outer, r, inner),
+    topk: (x, values, indices, rows, cols, k) => topk(ctx, x, values, indices, rows, cols, k),
     matmul: (a, b, out, p) => matmul(ctx, a, b, out, p),
     gather: (table, ids, out, n, dim) => gather(ctx, table, ids, out, n, dim),
     scatterAdd: (dOut, ids, dTable, n, dim) => scatterAdd(ctx, dOut, ids, dTable, n, dim),
