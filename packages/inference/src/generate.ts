@@ -1,5 +1,5 @@
 import { PromptError, SamplingOptionError } from './errors.js';
-import type { ModelSequence, TokenCodec } from './language-model.js';
+import type { ModelSequence, TokenCodec, TopKLogits } from './language-model.js';
 import { Sampler, type SamplingOptions } from './sampler.js';
 import type { Ticket } from './scheduler.js';
 import { StopMatcher } from './stop.js';
@@ -163,10 +163,7 @@ async function* run(
   const budget = Math.min(maxNewTokens, target.contextLength - promptIds.length);
   sampler.observePrompt(promptIds);
 
-  // Plain greedy decoding takes the argmax where the logits are (a device-side pick on WebGPU).
-  const appendGreedy = sampler.needsFullLogits ? undefined : sequence.appendGreedy?.bind(sequence);
-  const step = (more: readonly number[]): Promise<Float32Array | number> =>
-    appendGreedy === undefined ? sequence.append(more) : appendGreedy(more);
+  const step = stepFor(sequence, sampler);
   let next = await prefill(target, promptIds, prefillChunk, step);
   const ids: number[] = [];
   let text = '';
@@ -177,7 +174,12 @@ async function* run(
       finishReason = 'abort';
       break;
     }
-    const id = typeof next === 'number' ? next : sampler.sample(next);
+    const id =
+      typeof next === 'number'
+        ? next
+        : next instanceof Float32Array
+          ? sampler.sample(next)
+          : sampler.sampleTopK(next);
     sampler.observe(id);
     ids.push(id);
     const last = ids.length === budget;
@@ -209,6 +211,23 @@ async function* run(
     completionTokens: ids.length,
     seed: sampler.options.seed,
   };
+}
+
+/** What one model step gives the sampler: the logits row, the greedy id, or the top-k candidates. */
+type StepOutput = Float32Array | number | TopKLogits;
+
+/**
+ * How a step reads the logits back: plain greedy decoding takes the argmax where the logits are, top-k
+ * sampling (k <= 256, no bias or penalties) only the k best (device-side picks on WebGPU); anything
+ * else reads the whole row.
+ */
+function stepFor(sequence: ModelSequence, sampler: Sampler): (ids: readonly number[]) => Promise<StepOutput> {
+  const greedy = sequence.appendGreedy?.bind(sequence);
+  if (!sampler.needsFullLogits && greedy) return greedy;
+  const k = sampler.deviceTopK;
+  const topK = sequence.appendTopK?.bind(sequence);
+  if (k > 0 && topK) return (ids) => topK(ids, k);
+  return (ids) => sequence.append(ids);
 }
 
 /** The request's logit bias plus a ban on ids the tokenizer has no text for (a model vocab padded past it). */
@@ -243,19 +262,19 @@ async function prefill(
   target: GenerationTarget,
   promptIds: readonly number[],
   chunk: number,
-  step: (ids: readonly number[]) => Promise<Float32Array | number>,
-): Promise<Float32Array | number> {
+  step: (ids: readonly number[]) => Promise<StepOutput>,
+): Promise<StepOutput> {
   const { sequence, cachedIds, ticket } = target;
   let common = 0;
   const limit = Math.min(cachedIds.length, promptIds.length - 1);
   while (common < limit && cachedIds[common] === promptIds[common]) common++;
   sequence.truncate(common);
   cachedIds.length = common;
-  let last: Float32Array | number | null = null;
+  let last: StepOutput | null = null;
   for (let at = common; at < promptIds.length; at += chunk) {
     const piece = promptIds.slice(at, at + chunk);
     last = await ticket.run(() => step(piece));
     cachedIds.push(...piece);
   }
-  return last as Float32Array | number;
+  return last as StepOutput;
 }

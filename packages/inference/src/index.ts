@@ -42,7 +42,7 @@ export {
   Generation,
   type GenerationResult,
 } from './generate.js';
-export type { LanguageModel, ModelSequence, TokenCodec } from './language-model.js';
+export type { LanguageModel, ModelSequence, TokenCodec, TopKLogits } from './language-model.js';
 export { type LoadEngineOptions, loadEngine } from './load.js';
 export { MlaLanguageModel, type MlaLanguageModelOptions, MlaSequence } from './mla-model.js';
 export { argmax, type ResolvedSampling, resolveSampling, Sampler, type SamplingOptions } from './sampler.js';

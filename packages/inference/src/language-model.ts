@@ -19,10 +19,23 @@ export interface ModelSequence {
    * Generation uses it for plain greedy decoding (no logit bias, no penalties).
    */
   appendGreedy?(ids: readonly number[]): Promise<number>;
+  /**
+   * Optional: appends like `append` and returns only the k largest logits (largest first, the lower id
+   * on ties) and their ids, selected where the logits are; on a GPU only those 2k numbers are read back.
+   * It may return the whole row instead (the MLA engine does when a candidate is NaN). Generation uses
+   * it for top-k sampling with k <= 256 and no logit bias or penalties (`Sampler.deviceTopK`).
+   */
+  appendTopK?(ids: readonly number[], k: number): Promise<TopKLogits | Float32Array>;
   /** Forgets every token from `length` on (prefix reuse across chat turns). */
   truncate(length: number): void;
   /** Frees the cache; the sequence cannot be used afterwards. */
   dispose(): void;
+}
+
+/** The k best logits of a row, largest first (ties: lower id first), and their token ids. */
+export interface TopKLogits {
+  values: Float32Array;
+  ids: Int32Array;
 }
 
 /** A loaded model that sequences share. */

@@ -1,5 +1,5 @@
 import type { YoutuConfig, YoutuModel } from '@agentlm/model';
-import { argmax, type Tensor } from '@agentlm/tensor';
+import { argmax, type Tensor, topk } from '@agentlm/tensor';
 import {
   type CacheDType,
   type LatentCacheOptions,
@@ -8,7 +8,7 @@ import {
   PagedLatentCache,
 } from './cache.js';
 import { CacheError } from './errors.js';
-import type { LanguageModel, ModelSequence } from './language-model.js';
+import type { LanguageModel, ModelSequence, TopKLogits } from './language-model.js';
 import { argmax as hostArgmax } from './sampler.js';
 
 export interface MlaLanguageModelOptions extends LatentCacheOptions {
@@ -22,7 +22,7 @@ export interface MlaLanguageModelOptions extends LatentCacheOptions {
  * A loaded Youtu model as a `LanguageModel`: each sequence owns a latent KV cache; several tokens
  * run as a prefill (expanded K/V, batched matmuls), one token as an absorbed decode step over the
  * latent (one shared KV head). Logits come back to the host as Float32Array for the sampler, or, for greedy
- * decoding on a device-resident backend (WebGPU), only their argmax.
+ * decoding on a device-resident backend (WebGPU), only their argmax, and for top-k sampling only the k best.
  */
 export class MlaLanguageModel implements LanguageModel {
   readonly name: string;
@@ -104,6 +104,25 @@ export class MlaSequence implements ModelSequence {
       return (await best.data())[0] as number;
     } finally {
       best.dispose();
+    }
+  }
+
+  /**
+   * The k best logits after `ids` and their ids, selected by the backend's `topk` (on WebGPU only 2k
+   * numbers come back). When a candidate is NaN it returns the whole row instead, so the sampler treats
+   * NaN exactly as on the host path.
+   */
+  async appendTopK(ids: readonly number[], k: number): Promise<TopKLogits | Float32Array> {
+    const logits = this.run(ids);
+    const best = topk(logits, k);
+    try {
+      const [values, indices] = await Promise.all([best.values.data(), best.indices.data()]);
+      if (!(values as Float32Array).some(Number.isNaN)) {
+        return { values: Float32Array.from(values), ids: Int32Array.from(indices) };
+      }
+      return Float32Array.from(await logits.data());
+    } finally {
+      for (const t of [logits, best.values, best.indices]) t.dispose();
     }
   }
 

@@ -1,4 +1,6 @@
+import { TOPK_MAX_K } from '@agentlm/tensor';
 import { SamplingOptionError } from './errors.js';
+import type { TopKLogits } from './language-model.js';
 import { Rng, randomSeed } from './rng.js';
 
 /**
@@ -75,8 +77,10 @@ export function resolveSampling(opts: SamplingOptions = {}, vocabSize?: number):
  * Chooses tokens from host-side logits, one call per step. Stateful: it remembers the context for the
  * penalties and owns the seeded RNG, so one Sampler serves one generation.
  *
- * Device seam: `needsFullLogits` is false for plain greedy decoding (no bias, no penalties), where an
- * engine may compute the argmax on the device and skip reading the whole vocabulary back.
+ * Device seams: `needsFullLogits` is false for plain greedy decoding (no bias, no penalties), where an
+ * engine may compute the argmax on the device and skip reading the whole vocabulary back; `deviceTopK`
+ * is k for top-k sampling (k <= 256, no bias, no penalties), where the engine may read back only the k
+ * best logits and `sampleTopK` finishes on them with the same tokens as `sample` on the whole row.
  */
 export class Sampler {
   readonly options: ResolvedSampling;
@@ -86,15 +90,32 @@ export class Sampler {
   /** How often each token was generated (presence / frequency penalties). */
   private readonly generatedCounts = new Map<number, number>();
 
-  constructor(options: SamplingOptions = {}, vocabSize?: number) {
+  constructor(
+    options: SamplingOptions = {},
+    private readonly vocabSize?: number,
+  ) {
     this.options = resolveSampling(options, vocabSize);
     this.rng = new Rng(this.options.seed);
   }
 
   get needsFullLogits(): boolean {
+    return !(this.options.temperature === 0 && this.unadjusted);
+  }
+
+  /**
+   * The k of a device-side top-k pick (`ModelSequence.appendTopK`), or 0 when sampling needs the whole
+   * row: greedy, no top-k, k above 256, a logit bias or a penalty. Capped at the vocabulary size.
+   */
+  get deviceTopK(): number {
     const o = this.options;
-    return !(
-      o.temperature === 0 &&
+    if (o.temperature === 0 || o.topK === 0 || o.topK > TOPK_MAX_K || !this.unadjusted) return 0;
+    return Math.min(o.topK, this.vocabSize ?? o.topK);
+  }
+
+  /** No logit bias and no penalties: the logits are sampled as the model gave them. */
+  private get unadjusted(): boolean {
+    const o = this.options;
+    return (
       o.logitBias.size === 0 &&
       o.repetitionPenalty === 1 &&
       o.presencePenalty === 0 &&
@@ -116,8 +137,30 @@ export class Sampler {
   /** Picks the next token; `logits` is not modified. Call `observe` with the chosen id afterwards. */
   sample(logits: Float32Array): number {
     const adjusted = this.adjust(logits);
-    if (this.options.temperature === 0) return argmax(adjusted);
-    const probs = this.truncatedDistribution(adjusted);
+    const o = this.options;
+    if (o.temperature === 0) return argmax(adjusted);
+    const ids =
+      o.topK > 0 && o.topK < adjusted.length ? topKIndices(adjusted, o.topK) : sortedFiniteIndices(adjusted);
+    return this.draw(
+      ids,
+      Float32Array.from(ids, (id) => adjusted[id] as number),
+    );
+  }
+
+  /**
+   * Picks the next token from the `deviceTopK` best logits (largest first, ties by lower id, no NaN):
+   * the same token `sample` picks from the whole row, and the same RNG draw.
+   */
+  sampleTopK(best: TopKLogits): number {
+    let finite = 0;
+    while (finite < best.values.length && (best.values[finite] as number) > Number.NEGATIVE_INFINITY)
+      finite++;
+    return this.draw(best.ids.subarray(0, finite), best.values.subarray(0, finite));
+  }
+
+  /** The seeded draw among candidate ids, most likely first, with their logits. */
+  private draw(ids: Uint32Array | Int32Array, logits: Float32Array): number {
+    const probs = this.truncatedDistribution(ids, logits);
     let u = this.rng.next() * probs.total;
     for (let i = 0; i < probs.ids.length; i++) {
       u -= probs.weights[i] as number;
@@ -145,22 +188,26 @@ export class Sampler {
     return out;
   }
 
-  /** Temperature, top-k, top-p and min-p: the surviving ids (most likely first) and unnormalised weights. */
-  private truncatedDistribution(logits: Float32Array): {
-    ids: Uint32Array;
+  /**
+   * Temperature, top-p and min-p over the top-k (or all finite) candidates, most likely first, with
+   * their logits: the surviving ids and unnormalised weights.
+   */
+  private truncatedDistribution(
+    ids: Uint32Array | Int32Array,
+    logits: Float32Array,
+  ): {
+    ids: Uint32Array | Int32Array;
     weights: Float64Array;
     total: number;
   } {
     const o = this.options;
-    const ids =
-      o.topK > 0 && o.topK < logits.length ? topKIndices(logits, o.topK) : sortedFiniteIndices(logits);
     if (ids.length === 0)
       throw new SamplingOptionError('logitBias', 'all tokens', 'must leave a token allowed');
-    const maxLogit = logits[ids[0] as number] as number;
+    const maxLogit = logits[0] as number;
     const weights = new Float64Array(ids.length);
     let total = 0;
     for (let i = 0; i < ids.length; i++) {
-      const w = Math.exp(((logits[ids[i] as number] as number) - maxLogit) / o.temperature);
+      const w = Math.exp(((logits[i] as number) - maxLogit) / o.temperature);
       weights[i] = w;
       total += w;
     }
