@@ -50,7 +50,7 @@ fn select_best(n: u32, want: u32, lid: u32) {
     if (lid == 0u && st[5] == 0u) {
       var rest = st[4];
       var b = 255u;
-      while (atomicLoad(&hist[b]) < rest) { rest -= atomicLoad(&hist[b]); b -= 1u; }
+      while (b > 0u && atomicLoad(&hist[b]) < rest) { rest -= atomicLoad(&hist[b]); b -= 1u; }
       if (d < 4u) { st[0] = pv | (b << sh); st[2] = mv | (255u << sh); }
       else { st[1] = pi | (b << sh); st[3] = mi | (255u << sh); }
       st[4] = rest;
