@@ -6,7 +6,9 @@ import {
   Engine,
   fromModel,
   type LanguageModel,
+  MlaSequence,
   type ModelSequence,
+  type PagedLatentCache,
   Sampler,
   type SamplingOptions,
   type TopKLogits,
@@ -127,6 +129,20 @@ describe('device-side top-k sampling', () => {
       await new Engine(model).generate([256, 65], { ...opts, seed: 9, maxNewTokens: 4 }).complete();
     }
     expect(model.topKCalls).toBe(0);
+  });
+
+  it('MlaSequence.appendTopK returns the whole row when a candidate is NaN (the host path decides then)', async () => {
+    const row = Float32Array.from({ length: 50 }, (_, i) => Math.sin(i));
+    const stub = (logits: Float32Array) =>
+      new MlaSequence(
+        { decode: () => tensor(logits, [1, logits.length], { backend: cpu }) } as unknown as YoutuModel,
+        { length: () => 0, maxTokens: 10 } as unknown as PagedLatentCache,
+      );
+    const best = await stub(row).appendTopK([1], 3);
+    const top3 = [...row.keys()].sort((a, b) => row[b]! - row[a]!).slice(0, 3); // distinct values: no ties
+    expect(best).toEqual({ values: Float32Array.from(top3, (i) => row[i]!), ids: Int32Array.from(top3) });
+    const withNaN = row.map((v, i) => (i === 20 ? Number.NaN : v));
+    expect(await stub(withNaN).appendTopK([1], 3)).toEqual(withNaN);
   });
 
   it('the MLA engine on the CPU backend', async () => {
