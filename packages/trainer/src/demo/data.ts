@@ -82,14 +82,20 @@ export function writeMixTrajectories(synthDir: string, file: string): Trajectory
   return trajectories;
 }
 
-/** The tokenizer corpus: generated commonsense, STEM and code text plus rendered trajectories. */
+/**
+ * The tokenizer corpus: the generated commonsense, STEM and code text of pre-training plus `agentic`, rendered
+ * trajectories of every domain (the chat and tool-call format). Not the mid-training set itself: trained on it,
+ * a small vocabulary turns its few frequent words (the key-value store's keys and values) into whole tokens
+ * that pre-training never shows, so mid-training would start from untrained embeddings of exactly the words
+ * a tool call must copy.
+ */
 export function* tokenizerCorpus(
   seed: number,
   docsPerDomain: number,
-  trajectories: Trajectory[],
+  agentic: Trajectory[],
 ): Generator<string> {
   for (let i = 0; i < docsPerDomain; i++) for (const d of TEXT_DOMAINS) yield generatorText(d, seed, i);
-  for (const t of trajectories) yield youtuFormat.render(t.messages, t.tools);
+  for (const t of agentic) yield youtuFormat.render(t.messages, t.tools);
 }
 
 /**

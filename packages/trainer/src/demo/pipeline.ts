@@ -130,8 +130,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   const tokenizerDir = join(out, 'tokenizer');
   const tokenizer = await stage('train STEM tokenizer', async () => {
+    // the chat and tool-call format from a broad sample of tasks (math and every tool kind), not the mid-training set
+    const formatDir = join(out, 'synth-tokenizer');
+    await synthesize({
+      out: formatDir,
+      count: sizes.tokenizerTrajectories,
+      domains: ['math', 'tools'],
+      difficulties: [1],
+      seed: seed + 2,
+      policy: new ScriptedPolicy({ seed, mistakeRate: 0.1 }),
+    });
+    const format = writeMixTrajectories(formatDir, join(out, 'data', 'tokenizer-trajectories.jsonl'));
     const tok = await trainTokenizer({
-      corpus: { texts: tokenizerCorpus(seed, sizes.tokenizerDocs, trajectories) },
+      corpus: { texts: tokenizerCorpus(seed, sizes.tokenizerDocs, format) },
       vocabSize: sizes.vocab,
       preset: 'stem',
       specialTokens: AGENT_SPECIAL_TOKENS,

@@ -4,6 +4,8 @@ export interface DemoSizes {
   vocab: number;
   /** Generated documents per text domain in the tokenizer corpus. */
   tokenizerDocs: number;
+  /** Trajectories over math and every tool kind in the tokenizer corpus (the chat format, broadly). */
+  tokenizerTrajectories: number;
   /** Verified trajectories synthesized for mid-training (the demo's tool-use kinds, difficulty 1). */
   trajectories: number;
   /** Held-out agent tasks (one domain: tools). */
@@ -32,6 +34,7 @@ export const DEMO_SIZES: Record<'default' | 'quick', DemoSizes> = {
   default: {
     vocab: 1024,
     tokenizerDocs: 150,
+    tokenizerTrajectories: 320,
     trajectories: 600,
     heldOutTasks: 20,
     seqLen: 128,
@@ -49,6 +52,7 @@ export const DEMO_SIZES: Record<'default' | 'quick', DemoSizes> = {
   quick: {
     vocab: 400,
     tokenizerDocs: 20,
+    tokenizerTrajectories: 16,
     trajectories: 16,
     heldOutTasks: 2,
     seqLen: 64,
