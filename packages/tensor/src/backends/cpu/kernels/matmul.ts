@@ -34,7 +34,7 @@ export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): v
         offset: bOff,
         transposed: p.transposeB,
       };
-      if (m >= 8 ? wasmGemm(a32, b32, C, cOff, m, n, k) : wasmGemv(a32, b32, C, cOff, m, n, k)) continue;
+      if (m >= 8 ? wasmGemm(a32, b32, C, cOff, m, n, k) : wasmGemv(a32, b32, C, cOff, m, n, k, b)) continue;
     }
     B ??= b.dtype === 'f32' ? floats(b) : toFloatArray(b);
     const Ap = p.transposeA ? transpose(A, aOff, k, m, make(m * k)) : A.subarray(aOff, aOff + m * k);

@@ -1,20 +1,158 @@
+import type { Storage } from '../../../backend.js';
+import { type CpuStorage, raw } from '../storage.js';
 import { gemvWasmBase64 } from './gemv-wasm.js';
 import { decode16, heap, instantiate, type MatrixOperand, rowReader } from './loader.js';
 
 /**
- * Decode-sized products (m < 8) with the WebAssembly SIMD matrix-vector kernels (see gemv.wat): B is
- * copied into the module once per call and each row of A is one GEMV. op(A) must not be transposed
- * unless m = 1 (a [k, 1] column is also a row).
+ * Decode-sized products (m < 8) with the WebAssembly SIMD matrix-vector kernels of gemv.wat; each row of A is
+ * one GEMV. op(A) must not be transposed unless m = 1 (a [k, 1] column is also a row).
+ *
+ * A decode step reads every weight once, so the weights' bytes are the cost. Copying B into the module on
+ * every call would move each weight three times (copy read + write, then the kernel's read), so f32 and bf16
+ * weights are made resident instead: the first GEMV that reads a storage moves its array into an arena (the
+ * memory of an instance of the module, sized once and never grown, so views into it stay valid) and points the
+ * storage at that view. Every kernel reads and writes storages through `data`, so in-place updates (AdamW, a
+ * KV cache's strided copies, uploads) land in the arena and the GEMV always reads current values, in place.
+ * An arena region is released when its array is garbage-collected (the backend's pool may keep and reuse the
+ * array for a later storage of the same size, which is then resident from the start). Beyond
+ * `gemvResidency.limitBytes`, and for f16 weights, B is copied in per call as before (bf16 as 16-bit words).
  */
-interface GemvModule {
-  gemv_n: (x: number, b: number, y: number, k: number, n: number) => void;
-  gemv_t: (x: number, b: number, y: number, k: number, n: number) => void;
-  widen_bf16: (src: number, dst: number, count: number) => void;
+interface GemvKernels {
+  gemv_n: Kernel;
+  gemv_t: Kernel;
+  gemv_n_bf16: Kernel;
+  gemv_t_bf16: Kernel;
+}
+type Kernel = (x: number, b: number, y: number, k: number, n: number) => void;
+type GemvModule = GemvKernels & { memory: WebAssembly.Memory };
+
+/** @internal Which weights are made resident: at least `minBytes` each, at most `limitBytes` in all. */
+export const gemvResidency = { minBytes: 4096, limitBytes: 4 * 2 ** 30 };
+
+const PAGE = 65536;
+/** Each arena starts with room for one product's x and y (k + n floats). */
+const SCRATCH_BYTES = 2 ** 20;
+const ARENA_BYTES = 256 * 2 ** 20;
+/** A wasm32 memory holds at most 65536 pages. */
+const MAX_ARENA_BYTES = 2 ** 32 - PAGE;
+const ALIGN = 16;
+
+/** A fixed-size module instance whose memory holds resident weights after its scratch area. */
+class Arena {
+  readonly floats: Float32Array;
+  private top = SCRATCH_BYTES;
+  /** Released regions, sorted by offset, adjacent ones merged. */
+  private readonly holes: { at: number; bytes: number }[] = [];
+
+  private constructor(
+    readonly kernels: GemvModule,
+    readonly capacity: number,
+  ) {
+    this.floats = new Float32Array(kernels.memory.buffer);
+  }
+
+  static create(capacity: number): Arena | null {
+    const kernels = instantiate<GemvKernels>(gemvWasmBase64);
+    if (!kernels) return null;
+    try {
+      kernels.memory.grow(capacity / PAGE - kernels.memory.buffer.byteLength / PAGE);
+    } catch {
+      return null; // the host refused the memory: stream instead
+    }
+    return new Arena(kernels, capacity);
+  }
+
+  /** Byte offset of a free region of `bytes` (a multiple of ALIGN), or null when the arena is full. */
+  allocate(bytes: number): number | null {
+    const i = this.holes.findIndex((h) => h.bytes >= bytes);
+    if (i >= 0) {
+      const hole = this.holes[i] as { at: number; bytes: number };
+      const at = hole.at;
+      if (hole.bytes === bytes) this.holes.splice(i, 1);
+      else Object.assign(hole, { at: at + bytes, bytes: hole.bytes - bytes });
+      return at;
+    }
+    if (this.top + bytes > this.capacity) return null;
+    this.top += bytes;
+    return this.top - bytes;
+  }
+
+  release(at: number, bytes: number): void {
+    let i = this.holes.findIndex((h) => h.at > at);
+    if (i < 0) i = this.holes.length;
+    this.holes.splice(i, 0, { at, bytes });
+    const next = this.holes[i + 1];
+    const hole = this.holes[i] as { at: number; bytes: number };
+    if (next && hole.at + hole.bytes === next.at) {
+      hole.bytes += next.bytes;
+      this.holes.splice(i + 1, 1);
+    }
+    const prev = this.holes[i - 1];
+    if (prev && prev.at + prev.bytes === hole.at) {
+      prev.bytes += hole.bytes;
+      this.holes.splice(i, 1);
+    }
+    const last = this.holes[this.holes.length - 1];
+    if (last && last.at + last.bytes === this.top) {
+      this.top = last.at;
+      this.holes.pop();
+    }
+  }
 }
 
-let loaded: ReturnType<typeof instantiate<GemvModule>> | undefined;
+const arenas: Arena[] = [];
+const arenaOf = new WeakMap<ArrayBufferLike, Arena>();
+let residentBytes = 0;
+const regions = new FinalizationRegistry<{ arena: Arena; at: number; bytes: number }>((r) => {
+  r.arena.release(r.at, r.bytes);
+  residentBytes -= r.bytes;
+});
 
-/** C[cOffset..] ([m, n]) = A [m, k] · op(B); false when wasm is unavailable. */
+/** @internal Bytes of weights resident in arenas now. */
+export function gemvResidentBytes(): number {
+  return residentBytes;
+}
+
+/** Moves `storage`'s array into an arena (returning the new view), or null when it stays where it is. */
+function makeResident(storage: Storage, data: Float32Array | Uint16Array): Float32Array | Uint16Array | null {
+  const bytes = Math.ceil(data.byteLength / ALIGN) * ALIGN;
+  if (bytes < gemvResidency.minBytes || residentBytes + bytes > gemvResidency.limitBytes) return null;
+  if (SCRATCH_BYTES + bytes > MAX_ARENA_BYTES) return null;
+  let arena: Arena | null = null;
+  let at: number | null = null;
+  for (const candidate of arenas) {
+    at = candidate.allocate(bytes);
+    if (at !== null) {
+      arena = candidate;
+      break;
+    }
+  }
+  if (arena === null) {
+    const capacity = Math.max(ARENA_BYTES, Math.ceil((SCRATCH_BYTES + bytes) / PAGE) * PAGE);
+    arena = Arena.create(capacity);
+    if (arena === null) return null;
+    arenas.push(arena);
+    arenaOf.set(arena.kernels.memory.buffer, arena);
+    at = arena.allocate(bytes) as number;
+  }
+  const buffer = arena.kernels.memory.buffer;
+  const view =
+    data instanceof Float32Array
+      ? new Float32Array(buffer, at as number, data.length)
+      : new Uint16Array(buffer, at as number, data.length);
+  view.set(data);
+  (storage as CpuStorage as { -readonly [K in keyof CpuStorage]: CpuStorage[K] }).data = view;
+  regions.register(view, { arena, at: at as number, bytes });
+  residentBytes += bytes;
+  return view;
+}
+
+let streaming: GemvModule | null | undefined;
+
+/**
+ * C[cOffset..] ([m, n]) = A [m, k] · op(B); false when wasm is unavailable. `storage` is B's storage (whose array
+ * is `b.data`): given, B may be made resident.
+ */
 export function wasmGemv(
   a: MatrixOperand,
   b: MatrixOperand,
@@ -23,32 +161,71 @@ export function wasmGemv(
   m: number,
   n: number,
   k: number,
+  storage?: Storage,
 ): boolean {
-  loaded ??= instantiate<GemvModule>(gemvWasmBase64);
-  const mod = loaded;
-  if (!mod || (a.transposed && m > 1)) return false;
-  const size = k * n;
-  const xBase = 0;
-  const bBase = k;
-  const yBase = bBase + size + 8; // B may be widened in blocks of 8
-  const rawBase = yBase + n; // bf16 bits staging area (f32 units)
-  const mem = heap(mod.memory, rawBase + Math.ceil(size / 2) + 8);
-  const bData = b.data;
-  if (bData instanceof Float32Array) {
-    mem.set(bData.subarray(b.offset, b.offset + size), bBase);
-  } else if (b.dtype === 'bf16') {
-    new Uint16Array(mem.buffer, rawBase * 4, size).set(bData.subarray(b.offset, b.offset + size));
-    mod.widen_bf16(rawBase * 4, bBase * 4, Math.ceil(size / 8) * 8);
-  } else {
-    decode16(bData, b.offset, size, 'f16', mem.subarray(bBase, bBase + size));
+  if (a.transposed && m > 1) return false;
+  let data = b.data;
+  let arena = b.dtype === 'f16' ? undefined : arenaOf.get(data.buffer);
+  if (arena === undefined && storage !== undefined && b.dtype !== 'f16' && raw(storage) === data) {
+    const view = makeResident(storage, data);
+    if (view !== null) {
+      data = view;
+      arena = arenaOf.get(view.buffer);
+    }
   }
-  const kernel = b.transposed ? mod.gemv_t : mod.gemv_n;
+  if (arena !== undefined && (k + n) * 4 <= SCRATCH_BYTES) {
+    const bPointer = data.byteOffset + b.offset * data.BYTES_PER_ELEMENT;
+    multiply(arena.kernels, arena.floats, a, bPointer, b, c, cOffset, m, n, k);
+    return true;
+  }
+  streaming ??= instantiate<GemvKernels>(gemvWasmBase64);
+  if (!streaming) return false;
+  streamed(streaming, a, { ...b, data }, c, cOffset, m, n, k);
+  return true;
+}
+
+/** The per-call path: B copied into the streaming module after x and y (f16 decoded to f32, bf16 as is). */
+function streamed(
+  mod: GemvModule,
+  a: MatrixOperand,
+  b: MatrixOperand,
+  c: Float32Array,
+  cOffset: number,
+  m: number,
+  n: number,
+  k: number,
+) {
+  const size = k * n;
+  const bBase = Math.ceil((k + n) / 4) * 4; // f32 units, 16-byte aligned
+  const bf16 = b.dtype === 'bf16';
+  const mem = heap(mod.memory, bBase + (bf16 ? Math.ceil(size / 2) : size));
+  const bData = b.data;
+  if (bData instanceof Float32Array) mem.set(bData.subarray(b.offset, b.offset + size), bBase);
+  else if (bf16) new Uint16Array(mem.buffer, bBase * 4, size).set(bData.subarray(b.offset, b.offset + size));
+  else decode16(bData, b.offset, size, 'f16', mem.subarray(bBase, bBase + size));
+  multiply(mod, mem, a, bBase * 4, { ...b, dtype: bf16 ? 'bf16' : 'f32' }, c, cOffset, m, n, k);
+}
+
+/** Each row of A through the kernel for B's dtype and layout, with x at byte 0 and y after it. */
+function multiply(
+  mod: GemvModule,
+  mem: Float32Array,
+  a: MatrixOperand,
+  bPointer: number,
+  b: Pick<MatrixOperand, 'dtype' | 'transposed'>,
+  c: Float32Array,
+  cOffset: number,
+  m: number,
+  n: number,
+  k: number,
+) {
+  const bf16 = b.dtype === 'bf16';
+  const kernel = b.transposed ? (bf16 ? mod.gemv_t_bf16 : mod.gemv_t) : bf16 ? mod.gemv_n_bf16 : mod.gemv_n;
+  const yBase = k;
   const readRow = rowReader(a, k);
   for (let i = 0; i < m; i++) {
-    const row = a.offset + i * k;
-    mem.set(readRow(row), xBase);
-    kernel(xBase * 4, bBase * 4, yBase * 4, k, n);
+    mem.set(readRow(a.offset + i * k), 0);
+    kernel(0, bPointer, yBase * 4, k, n);
     c.set(mem.subarray(yBase, yBase + n), cOffset + i * n);
   }
-  return true;
 }
