@@ -1,5 +1,6 @@
 import type { AttentionParams } from '../../../backend.js';
 import { attentionWasmBase64 } from '../wasm/attention-wasm.js';
+import type { GemmModule } from '../wasm/gemm.js';
 import { heap, instantiate } from '../wasm/loader.js';
 import { matmulWasmBase64 } from '../wasm/matmul-wasm.js';
 
@@ -11,37 +12,8 @@ import { matmulWasmBase64 } from '../wasm/matmul-wasm.js';
  * The attention kernels own a private instance of the module, so its memory never aliases the matmul's.
  */
 
-export interface AttentionKernels {
+export interface AttentionKernels extends GemmModule {
   memory: WebAssembly.Memory;
-  /** C (+)= A·B on one block (see matmul.wat). */
-  gemm: (
-    a: number,
-    b: number,
-    c: number,
-    m: number,
-    n: number,
-    k: number,
-    lda: number,
-    panelStride: number,
-    accumulate: number,
-  ) => void;
-  /** The GEMM module's packers (see matmul.wat); pointers and strides in bytes. */
-  transpose: (
-    src: number,
-    dst: number,
-    rows: number,
-    cols: number,
-    srcStride: number,
-    dstStride: number,
-  ) => void;
-  pack_rows: (
-    src: number,
-    dst: number,
-    k: number,
-    n8: number,
-    srcStride: number,
-    panelStride: number,
-  ) => void;
   /** Row kernels (see attention.wat); pointers in bytes. */
   exp_row: (at: number, count: number, scale: number, shift: number) => number;
   max_row: (at: number, count: number) => number;

@@ -22,7 +22,9 @@ type Gemm = (
   accumulate: number,
 ) => void;
 
-interface GemmModule {
+/** The exports of matmul.wat: the GEMM block kernel and its packers (pointers and strides in bytes). */
+export interface GemmModule {
+  /** C (+)= A·B on one block. */
   gemm: Gemm;
   transpose: (
     src: number,
