@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Storage } from '../src/backend.js';
 import type { CpuStorage } from '../src/backends/cpu/storage.js';
-import { gemvResidency, gemvResidentBytes, wasmGemv } from '../src/backends/cpu/wasm/gemv.js';
+import { Arena, gemvResidency, gemvResidentBytes, wasmGemv } from '../src/backends/cpu/wasm/gemv.js';
 import { bf16BitsToF32, f32ToBf16Bits } from '../src/dtype.js';
 import { AdamWState, adamw, cast, createCpuBackend, matmul, type Tensor, tensor } from '../src/index.js';
 
@@ -224,5 +224,22 @@ describe('cpu GEMV residency through tensors', () => {
     const got = matmul(x, w, { transposeB: true });
     const want = matmul(x, cast(w, 'f32'), { transposeB: true });
     expect(bitsOf(got)).toEqual(bitsOf(want));
+  });
+});
+
+describe('cpu GEMV arena', () => {
+  it('reuses released regions, merging neighbours, and gives the end back', () => {
+    const arena = Arena.create(4 * 2 ** 20) as Arena;
+    const [a, b, c] = [arena.allocate(1024), arena.allocate(2048), arena.allocate(512)] as number[];
+    expect([b - a, c - b]).toEqual([1024, 2048]);
+    arena.release(b, 2048);
+    expect(arena.allocate(4096)).toBe(c + 512); // the hole is too small
+    arena.release(a, 1024); // merges with b's hole
+    expect(arena.allocate(3072)).toBe(a);
+    arena.release(a, 3072);
+    arena.release(c + 512, 4096);
+    arena.release(c, 512); // everything free: the next region starts where the first did
+    expect(arena.allocate(16)).toBe(a);
+    expect(arena.allocate(4 * 2 ** 20)).toBeNull();
   });
 });

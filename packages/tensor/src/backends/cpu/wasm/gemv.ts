@@ -26,8 +26,12 @@ interface GemvKernels {
 type Kernel = (x: number, b: number, y: number, k: number, n: number) => void;
 type GemvModule = GemvKernels & { memory: WebAssembly.Memory };
 
-/** @internal Which weights are made resident: at least `minBytes` each, at most `limitBytes` in all. */
-export const gemvResidency = { minBytes: 4096, limitBytes: 4 * 2 ** 30 };
+/**
+ * @internal Which weights are made resident: at least `minBytes` each, at most `limitBytes` in all. Residency moves
+ * arrays rather than copying them, so the limit bounds address space (each arena is a wasm32 memory of its own),
+ * not extra memory.
+ */
+export const gemvResidency = { minBytes: 4096, limitBytes: 8 * 2 ** 30 };
 
 const PAGE = 65536;
 /** Each arena starts with room for one product's x and y (k + n floats). */
@@ -37,8 +41,8 @@ const ARENA_BYTES = 256 * 2 ** 20;
 const MAX_ARENA_BYTES = 2 ** 32 - PAGE;
 const ALIGN = 16;
 
-/** A fixed-size module instance whose memory holds resident weights after its scratch area. */
-class Arena {
+/** @internal A fixed-size module instance whose memory holds resident weights after its scratch area. */
+export class Arena {
   readonly floats: Float32Array;
   private top = SCRATCH_BYTES;
   /** Released regions, sorted by offset, adjacent ones merged. */
@@ -101,6 +105,8 @@ class Arena {
 }
 
 const arenas: Arena[] = [];
+/** The smallest arena capacity the host refused: larger ones are not tried again. */
+let refused = Number.POSITIVE_INFINITY;
 const arenaOf = new WeakMap<ArrayBufferLike, Arena>();
 let residentBytes = 0;
 const regions = new FinalizationRegistry<{ arena: Arena; at: number; bytes: number }>((r) => {
@@ -129,8 +135,11 @@ function makeResident(storage: Storage, data: Float32Array | Uint16Array): Float
   }
   if (arena === null) {
     const capacity = Math.max(ARENA_BYTES, Math.ceil((SCRATCH_BYTES + bytes) / PAGE) * PAGE);
-    arena = Arena.create(capacity);
-    if (arena === null) return null;
+    arena = capacity < refused ? Arena.create(capacity) : null;
+    if (arena === null) {
+      refused = Math.min(refused, capacity);
+      return null;
+    }
     arenas.push(arena);
     arenaOf.set(arena.kernels.memory.buffer, arena);
     at = arena.allocate(bytes) as number;
