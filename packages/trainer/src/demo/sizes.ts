@@ -43,7 +43,7 @@ export const DEMO_SIZES: Record<'default' | 'quick', DemoSizes> = {
     microBatches: 2,
     midtrainMicroBatches: 2,
     pretrainTokens: 32_000,
-    midtrainTokens: 600_000,
+    midtrainTokens: 900_000,
     peakLr: 4e-3,
     midtrainPeakLr: 1e-2,
     evalRows: 4,
