@@ -102,7 +102,7 @@ export function backward(root: Tensor): void {
       grads.delete(t);
       const node = t._node;
       if (!node) {
-        accumulateLeaf(t, g);
+        accumulateGrad(t, g);
         continue;
       }
       const inputGrads = tidy(() => node.backward(g));
@@ -131,7 +131,11 @@ export function backward(root: Tensor): void {
   for (const t of order) releaseGraph(t);
 }
 
-function accumulateLeaf(leaf: Tensor, g: Tensor): void {
+/**
+ * `leaf.grad += g`, exactly as `backward()` accumulates into leaves (the first gradient is kept as is; `g` is
+ * owned afterwards). For gradients computed elsewhere, e.g. by data-parallel replicas, added in a fixed order.
+ */
+export function accumulateGrad(leaf: Tensor, g: Tensor): void {
   if (leaf.grad && !leaf.grad.disposed) {
     const sum = add(leaf.grad, g);
     leaf.grad.dispose();

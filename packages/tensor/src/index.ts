@@ -1,4 +1,4 @@
-export { noGrad } from './autograd.js';
+export { accumulateGrad, noGrad } from './autograd.js';
 export type {
   Backend,
   BackendName,

@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { parseConfig, type YoutuConfig, YoutuModel } from '@agentlm/model';
-import { initBackend, type Tensor, tensor } from '@agentlm/tensor';
+import { initBackend, type Tensor, tensor, zeroGrad } from '@agentlm/tensor';
 import { type MicroBatchJob, microBatchGradient } from './micro-batch.js';
 import type { Precision } from './precision.js';
 
@@ -49,11 +49,9 @@ async function step(weights: Float32Array[], jobs: MicroBatchJob[]): Promise<voi
     for (const job of jobs) {
       const loss = await microBatchGradient(model, job, precision);
       const grads: Float32Array[] = [];
-      for (const p of params.values()) {
+      for (const p of params.values())
         grads.push(p.grad ? ((await p.grad.data()) as Float32Array) : new Float32Array(p.size));
-        p.grad?.dispose();
-        p.grad = null;
-      }
+      zeroGrad([...params.values()]);
       post({ type: 'result', loss, grads });
     }
   } finally {

@@ -205,9 +205,8 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
     (opts.handleSignals ?? store !== null) ? installStopOnSignal((s) => (stopSignal = s)) : () => {};
   const losses: number[] = [];
   const lrs: number[] = [];
-  const lanes = resolveWorkers(opts.workers ?? 1, model.backend.name, opts.microBatches);
-  const parallel = await DataParallel.start(model, lanes, opts.precision ?? 'f32');
-  if (lanes > 1) log(`data parallel: ${lanes} lanes (main thread + ${lanes - 1} worker threads)`);
+  // started inside the try, so the finally that stops the workers also runs when a later setup step throws
+  let parallel: DataParallel | null = null;
   const saveNow = async () => {
     if (!store) return;
     state = {
@@ -220,6 +219,9 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
     checkpoint = await writeCheckpoint(store, model, adam, state, opts.tokenizerDir);
   };
   try {
+    const lanes = resolveWorkers(opts.workers ?? 1, model.backend.name, opts.microBatches);
+    parallel = await DataParallel.start(model, lanes, opts.precision ?? 'f32');
+    if (lanes > 1) log(`data parallel: ${lanes} lanes (main thread + ${lanes - 1} worker threads)`);
     const runStart = performance.now();
     const tokensAtStart = state.tokens;
     while (state.step < opts.steps) {
@@ -286,7 +288,7 @@ export async function trainLoop(opts: TrainLoopOptions): Promise<TrainResult> {
       }
     }
   } finally {
-    await parallel.close();
+    await parallel?.close();
     uninstall();
     metrics?.close();
     if (opts.progress) bar.done();

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { configToJSON, type YoutuModel } from '@agentlm/model';
-import { add, keep, type Tensor, tensor } from '@agentlm/tensor';
+import { accumulateGrad, tensor } from '@agentlm/tensor';
 import { TrainerError } from './errors.js';
 import type { WorkerReply, WorkerRequest } from './grad-worker.js';
 import { type MicroBatchJob, microBatchGradient } from './micro-batch.js';
@@ -123,7 +123,7 @@ export class DataParallel {
       const reply = (await remote[lane - 1]?.[Math.floor(k / lanes)]) as JobResult;
       losses.push(reply.loss);
       params.forEach((p, i) => {
-        accumulateInto(p, tensor(reply.grads[i] as Float32Array, p.shape, { backend: p.backend }));
+        accumulateGrad(p, tensor(reply.grads[i] as Float32Array, p.shape, { backend: p.backend }));
       });
     }
     return losses;
@@ -132,16 +132,4 @@ export class DataParallel {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
-}
-
-/** `p.grad += g` exactly as autograd accumulates leaf gradients (the first one is taken as is). */
-function accumulateInto(p: Tensor, g: Tensor): void {
-  if (!p.grad) {
-    p.grad = keep(g);
-    return;
-  }
-  const sum = add(p.grad, g);
-  p.grad.dispose();
-  g.dispose();
-  p.grad = keep(sum);
 }
