@@ -70,20 +70,6 @@ export interface Stage {
   at: number;
 }
 
-/** stage.at = the [rows, cols] matrix at src[offset..] followed by zero rows up to `paddedRows`. */
-function staged(
-  src: Float32Array,
-  offset: number,
-  rows: number,
-  cols: number,
-  paddedRows: number,
-  stage: Stage,
-  mem: Float32Array,
-) {
-  mem.set(src.subarray(offset, offset + rows * cols), stage.at);
-  mem.fill(0, stage.at + rows * cols, stage.at + paddedRows * cols);
-}
-
 /** mem[at..] = rows [0, rows) of the [rows, cols] matrix at src[offset..], row-major, zero rows up to `paddedRows`. */
 export function copyRows(
   src: Float32Array,
@@ -113,7 +99,7 @@ export function packColumns(
   stage?: Stage,
 ) {
   if (stage && cols % 8 === 0) {
-    staged(src, offset, rows, cols, paddedRows, stage, mem);
+    copyRows(src, offset, rows, cols, mem, stage.at, paddedRows);
     stage.kernel.pack_rows(stage.at * 4, at * 4, paddedRows, cols, cols * 4, paddedRows * 32);
     return;
   }
@@ -140,7 +126,7 @@ export function packTransposed(
 ) {
   const panels = roundUp(rows, 8) / 8;
   if (stage && cols % 4 === 0) {
-    staged(src, offset, rows, cols, panels * 8, stage, mem);
+    copyRows(src, offset, rows, cols, mem, stage.at, panels * 8);
     for (let p = 0; p < panels; p++) {
       stage.kernel.transpose((stage.at + p * 8 * cols) * 4, (at + p * cols * 8) * 4, 8, cols, cols * 4, 32);
     }
@@ -166,7 +152,7 @@ export function transposeInto(
   stage?: Stage,
 ) {
   if (stage && cols % 4 === 0 && stride % 4 === 0) {
-    staged(src, offset, rows, cols, stride, stage, mem);
+    copyRows(src, offset, rows, cols, mem, stage.at, stride);
     stage.kernel.transpose(stage.at * 4, at * 4, stride, cols, cols * 4, stride * 4);
     return;
   }
