@@ -39,18 +39,7 @@ export function wasmBinaryRow(): WasmBinaryRow | null {
   return loaded ? row : null;
 }
 
-function row(
-  op: WasmBinaryOp,
-  a: Float32Array,
-  ia: number,
-  sa: 0 | 1,
-  b: Float32Array,
-  ib: number,
-  sb: 0 | 1,
-  out: Float32Array,
-  o: number,
-  n: number,
-): void {
+const row: WasmBinaryRow = (op, a, ia, sa, b, ib, sb, out, o, n) => {
   const mod = loaded as BinaryModule & { memory: WebAssembly.Memory };
   // regions of BLOCK + 4 floats: a, b, out (a block may run 3 floats past its end)
   const stride = BLOCK + 4;
@@ -64,4 +53,4 @@ function row(
     mod.binary(OPS[op], 0, stride * 4, 2 * stride * 4, count, sa * 16, sb * 16);
     out.set(mem.subarray(2 * stride, 2 * stride + count), o + start);
   }
-}
+};
