@@ -102,6 +102,8 @@ function kernelOrder(x: Float32Array, b: Float32Array, n: number, k: number, tra
   return y;
 }
 
+// Bᵀ rows of at least 4 KiB (f32 k >= 1024, bf16 k >= 2048) go through the kernels' four-row blocks, shorter
+// ones one row at a time: the last two sizes reach the blocks (with rows left over) for f32, and for bf16.
 const SIZES: [number, number, number][] = [
   [1, 1, 1],
   [1, 5, 3],
@@ -109,6 +111,8 @@ const SIZES: [number, number, number][] = [
   [3, 64, 100],
   [2, 130, 257],
   [7, 9, 1000],
+  [2, 7, 1030],
+  [1, 6, 2051],
 ];
 
 describe('cpu GEMV with resident weights', () => {

@@ -46,16 +46,20 @@
       (br $lp)))
   )
   (func (export "gemv_t") (param $x i32) (param $b i32) (param $y i32) (param $k i32) (param $n i32)
-    (local $j i32) (local $p i32) (local $k8 i32) (local $row i32) (local $acc0 v128) (local $acc1 v128) (local $s f32) (local $xp i32) (local $x8 i32) (local $xk i32) (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $xv0 v128) (local $xv1 v128)
+    (local $j i32) (local $p i32) (local $k8 i32) (local $blockRows i32) (local $row i32) (local $acc0 v128) (local $acc1 v128) (local $s f32) (local $xp i32) (local $x8 i32) (local $xk i32) (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $xv0 v128) (local $xv1 v128)
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
     (local.set $k8 (i32.and (local.get $k) (i32.const -8)))
     (local.set $j (i32.const 0))
     ;; Rows in blocks of 4 (x loaded once for four rows, eight independent sums, pointers stepped rather than
     ;; recomputed); each row's arithmetic is that of the one-row loop below, which takes the rows left over.
+    ;; Only rows of at least a page (4 KiB: k >= 1024 f32 values) take the blocks. A block reads four rows
+    ;; side by side, and rows shorter than a page give the hardware prefetcher four streams too short to train
+    ;; on: weights streamed from DRAM were read 1.5-1.7x slower that way than one row after the other (k 256-768).
+    (local.set $blockRows (select (local.get $n) (i32.const 0) (i32.ge_u (local.get $k) (i32.const 1024))))
     (local.set $x8 (i32.add (local.get $x) (i32.shl (local.get $k8) (i32.const 2))))
     (local.set $xk (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
     (block $d4 (loop $l4
-      (br_if $d4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+      (br_if $d4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $blockRows)))
       (local.set $r0 (i32.add (local.get $b) (i32.shl (i32.mul (local.get $j) (local.get $k)) (i32.const 2))))
       (local.set $r1 (i32.add (local.get $r0) (i32.shl (local.get $k) (i32.const 2))))
       (local.set $r2 (i32.add (local.get $r1) (i32.shl (local.get $k) (i32.const 2))))
@@ -205,16 +209,20 @@
       (br $lp)))
   )
   (func (export "gemv_t_bf16") (param $x i32) (param $b i32) (param $y i32) (param $k i32) (param $n i32)
-    (local $j i32) (local $p i32) (local $k8 i32) (local $row i32) (local $acc0 v128) (local $acc1 v128) (local $s f32) (local $w v128) (local $zero v128) (local $xp i32) (local $x8 i32) (local $xk i32) (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $xv0 v128) (local $xv1 v128)
+    (local $j i32) (local $p i32) (local $k8 i32) (local $blockRows i32) (local $row i32) (local $acc0 v128) (local $acc1 v128) (local $s f32) (local $w v128) (local $zero v128) (local $xp i32) (local $x8 i32) (local $xk i32) (local $r0 i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $xv0 v128) (local $xv1 v128)
     (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
     (local.set $k8 (i32.and (local.get $k) (i32.const -8)))
     (local.set $j (i32.const 0))
     ;; Rows in blocks of 4 (x loaded once for four rows, eight independent sums, pointers stepped rather than
     ;; recomputed); each row's arithmetic is that of the one-row loop below, which takes the rows left over.
+    ;; Only rows of at least a page (4 KiB: k >= 2048 bf16 values) take the blocks. A block reads four rows
+    ;; side by side, and rows shorter than a page give the hardware prefetcher four streams too short to train
+    ;; on: weights streamed from DRAM were read 1.5-1.7x slower that way than one row after the other (k 256-768).
+    (local.set $blockRows (select (local.get $n) (i32.const 0) (i32.ge_u (local.get $k) (i32.const 2048))))
     (local.set $x8 (i32.add (local.get $x) (i32.shl (local.get $k8) (i32.const 2))))
     (local.set $xk (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
     (block $d4 (loop $l4
-      (br_if $d4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+      (br_if $d4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $blockRows)))
       (local.set $r0 (i32.add (local.get $b) (i32.shl (i32.mul (local.get $j) (local.get $k)) (i32.const 1))))
       (local.set $r1 (i32.add (local.get $r0) (i32.shl (local.get $k) (i32.const 1))))
       (local.set $r2 (i32.add (local.get $r1) (i32.shl (local.get $k) (i32.const 1))))
