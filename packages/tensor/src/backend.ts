@@ -133,6 +133,20 @@ export interface AttentionParams {
   queryOffset: number;
 }
 
+/** One-token attention over a latent cache (MLA decode); see Backend.latentAttention. */
+export interface LatentAttentionParams {
+  /** Query heads, all attending over the one shared cache. */
+  heads: number;
+  /** Cache rows attended: rows 0..length-1 (≥ 1; the cache may hold more rows, which are not read). */
+  length: number;
+  /** Row width: query and key length (kv_lora_rank + qk_rope_head_dim). */
+  width: number;
+  /** Values are the first valueDim (≤ width) columns of each row (kv_lora_rank). */
+  valueDim: number;
+  /** Multiplier on q·k. */
+  scale: number;
+}
+
 export interface AdamWParams {
   lr: number;
   beta1: number;
@@ -261,6 +275,12 @@ export interface Kernels {
     dv: Storage,
     p: AttentionParams,
   ): void;
+  /**
+   * Attention of one token's query heads over a latent cache (MLA decode, one shared KV head): q f32
+   * [heads, width], cache [≥ length, width] of any float dtype (read in place), out f32 [heads, valueDim] =
+   * softmax(scale · q cacheᵀ) · cache[:, 0:valueDim] over rows 0..length-1. Forward only.
+   */
+  latentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAttentionParams): void;
   /** out = x converted to out.dtype (any dtype to any; float to i32 truncates toward zero). */
   cast(x: Storage, out: Storage): void;
   /** dst view (shape) = src view (shape); same dtype, any dtype. Used for permute, slice, concat, expand. */

@@ -32,6 +32,8 @@ export {
   ge,
   gelu,
   gt,
+  type LatentAttentionOptions,
+  latentAttention,
   le,
   log,
   logSoftmax,

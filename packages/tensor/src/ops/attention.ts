@@ -1,5 +1,5 @@
 import { record } from '../autograd.js';
-import type { AttentionParams } from '../backend.js';
+import type { AttentionParams, LatentAttentionParams } from '../backend.js';
 import type { Tensor } from '../tensor.js';
 import { newTensor, requireDType, sameBackend, shapeError } from './util.js';
 
@@ -57,5 +57,50 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     },
     [lse],
   );
+  return out;
+}
+
+export interface LatentAttentionOptions {
+  /** Cache rows attended: rows 0..length-1 (default: every row). */
+  length?: number;
+  /** Values are each row's first valueDim columns (kv_lora_rank). */
+  valueDim: number;
+  /** Multiplier on q·k. */
+  scale: number;
+}
+
+/**
+ * One token's attention over an MLA latent cache (SPEC §1, absorbed decode): every query head attends over
+ * the same rows [ckv | k_pe], keys being whole rows and values their first `valueDim` columns (one KV head
+ * shared by all query heads). q [H, W] f32 (the absorbed queries), cache [capacity, W] f32/f16/bf16 read in
+ * place → [H, valueDim]. Forward only (decode); the cache's rows past `length` are not read.
+ */
+export function latentAttention(q: Tensor, cache: Tensor, opts: LatentAttentionOptions): Tensor {
+  const ts = [q, cache];
+  const backend = sameBackend('latentAttention', ts);
+  requireDType('latentAttention', ts, q, ['f32']);
+  requireDType('latentAttention', ts, cache, ['f32', 'f16', 'bf16']);
+  if (q.rank !== 2 || cache.rank !== 2 || q.shape[1] !== cache.shape[1]) {
+    throw shapeError('latentAttention', ts, 'expected q [H, W] and cache [rows, W]');
+  }
+  const [heads, width] = q.shape;
+  const length = opts.length ?? cache.shape[0];
+  if (!Number.isInteger(length) || length < 1 || length > cache.shape[0]) {
+    throw shapeError(
+      'latentAttention',
+      ts,
+      `length must be an integer in [1, ${cache.shape[0]}], got ${length}`,
+    );
+  }
+  if (!Number.isInteger(opts.valueDim) || opts.valueDim < 1 || opts.valueDim > width) {
+    throw shapeError(
+      'latentAttention',
+      ts,
+      `valueDim must be an integer in [1, ${width}], got ${opts.valueDim}`,
+    );
+  }
+  const out = newTensor(backend, [heads, opts.valueDim], 'f32');
+  const p: LatentAttentionParams = { heads, length, width, valueDim: opts.valueDim, scale: opts.scale };
+  backend.latentAttention(q.storage, cache.storage, out.storage, p);
   return out;
 }

@@ -1,4 +1,9 @@
-export { type AttentionOptions, attention } from './attention.js';
+export {
+  type AttentionOptions,
+  attention,
+  type LatentAttentionOptions,
+  latentAttention,
+} from './attention.js';
 export { cast } from './cast.js';
 export {
   alias,

@@ -8,6 +8,7 @@ import { crossEntropy, crossEntropyBackward } from './kernels/cross-entropy.js';
 import { binary, unary, where } from './kernels/elementwise.js';
 import { fill, rng } from './kernels/fill.js';
 import { gather, scatterAdd } from './kernels/gather.js';
+import { latentAttention } from './kernels/latent-attention.js';
 import { matmul } from './kernels/matmul.js';
 import { reduce } from './kernels/reduce.js';
 import { rmsNorm, rmsNormBackward } from './kernels/rms-norm.js';
@@ -84,6 +85,7 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
     rope,
     attention,
     attentionBackward,
+    latentAttention,
     cast,
     copy,
     adamw,

@@ -20,6 +20,7 @@ import { crossEntropy, crossEntropyBackward } from './kernels/cross-entropy.js';
 import { binary, swiglu, swigluBackward, unary, where } from './kernels/elementwise.js';
 import { fill } from './kernels/fill.js';
 import { gather } from './kernels/gather.js';
+import { latentAttention } from './kernels/latent-attention.js';
 import { matmul } from './kernels/matmul.js';
 import { reduce } from './kernels/reduce.js';
 import { rmsNorm, rmsNormBackward } from './kernels/rms-norm.js';
@@ -125,6 +126,7 @@ export async function createWebGPUBackend(opts: BackendOptions = {}): Promise<We
     attention: (q, k, v, out, lse, p) => attention(ctx, q, k, v, out, lse, p),
     attentionBackward: (q, k, v, out, lse, dOut, dq, dk, dv, p) =>
       attentionBackward(ctx, q, k, v, out, lse, dOut, dq, dk, dv, p),
+    latentAttention: (q, cache, out, p) => latentAttention(ctx, q, cache, out, p),
     cast: (x, out) => cast(ctx, x, out),
     copy: (src, dst, shape) => copy(ctx, src, dst, shape),
     adamw: (param, grad, m, v, p) => adamw(ctx, param, grad, m, v, p),

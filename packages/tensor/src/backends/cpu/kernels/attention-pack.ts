@@ -12,14 +12,37 @@ import { matmulWasmBase64 } from '../wasm/matmul-wasm.js';
  * The attention kernels own a private instance of the module, so its memory never aliases the matmul's.
  */
 
-export interface AttentionKernels extends GemmModule {
+/** The row kernels of attention.wat (see there); pointers in bytes, `bf16` 1 for bf16 cache rows, else 0. */
+export interface AttentionRowKernels {
   memory: WebAssembly.Memory;
-  /** Row kernels (see attention.wat); pointers in bytes. */
   exp_row: (at: number, count: number, scale: number, shift: number) => number;
   max_row: (at: number, count: number) => number;
   exp_panel: (at: number, count: number, lse: number, first: number, scale: number) => void;
   grad_panel: (p: number, dp: number, count: number, delta: number, scale: number) => void;
+  latent_scores: (
+    q: number,
+    rows: number,
+    s: number,
+    heads: number,
+    count: number,
+    width: number,
+    ld: number,
+    bf16: number,
+  ) => void;
+  latent_mix: (
+    s: number,
+    rows: number,
+    out: number,
+    heads: number,
+    count: number,
+    width: number,
+    dv: number,
+    ld: number,
+    bf16: number,
+  ) => void;
 }
+
+export interface AttentionKernels extends GemmModule, AttentionRowKernels {}
 
 let loaded: AttentionKernels | null | undefined;
 
@@ -32,13 +55,9 @@ export function attentionKernels(): AttentionKernels | null {
   loaded = null;
   const gemm = instantiate<Omit<AttentionKernels, 'memory'>>(matmulWasmBase64);
   if (!gemm) return loaded;
-  try {
-    const bytes = Uint8Array.from(atob(attentionWasmBase64), (ch) => ch.charCodeAt(0));
-    const rows = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: gemm.memory } });
-    loaded = { ...gemm, ...(rows.exports as unknown as Omit<AttentionKernels, 'memory' | 'gemm'>) };
-  } catch {
-    // no WebAssembly SIMD: the row-by-row kernel runs instead
-  }
+  const rows = instantiate<AttentionRowKernels>(attentionWasmBase64, gemm.memory);
+  // without WebAssembly SIMD the row-by-row kernel runs instead
+  if (rows) loaded = { ...gemm, ...rows };
   return loaded;
 }
 

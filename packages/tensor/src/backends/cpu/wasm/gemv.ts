@@ -35,7 +35,7 @@ export const gemvResidency = { minBytes: 4096, limitBytes: 8 * 2 ** 30 };
 
 const PAGE = 65536;
 /** Each arena starts with room for one product's x and y (k + n floats). */
-const SCRATCH_BYTES = 2 ** 20;
+export const ARENA_SCRATCH_BYTES = 2 ** 20;
 const ARENA_BYTES = 256 * 2 ** 20;
 /** A wasm32 memory holds at most 65536 pages. */
 const MAX_ARENA_BYTES = 2 ** 32 - PAGE;
@@ -44,7 +44,7 @@ const ALIGN = 16;
 /** @internal A fixed-size module instance whose memory holds resident weights after its scratch area. */
 export class Arena {
   readonly floats: Float32Array;
-  private top = SCRATCH_BYTES;
+  private top = ARENA_SCRATCH_BYTES;
   /** Released regions, sorted by offset, adjacent ones merged. */
   private readonly holes: { at: number; bytes: number }[] = [];
 
@@ -123,7 +123,7 @@ export function gemvResidentBytes(): number {
 function makeResident(storage: Storage, data: Float32Array | Uint16Array): Float32Array | Uint16Array | null {
   const bytes = Math.ceil(data.byteLength / ALIGN) * ALIGN;
   if (bytes < gemvResidency.minBytes || residentBytes + bytes > gemvResidency.limitBytes) return null;
-  if (SCRATCH_BYTES + bytes > MAX_ARENA_BYTES) return null;
+  if (ARENA_SCRATCH_BYTES + bytes > MAX_ARENA_BYTES) return null;
   let arena: Arena | null = null;
   let at: number | null = null;
   for (const candidate of arenas) {
@@ -134,7 +134,7 @@ function makeResident(storage: Storage, data: Float32Array | Uint16Array): Float
     }
   }
   if (arena === null) {
-    const capacity = Math.max(ARENA_BYTES, Math.ceil((SCRATCH_BYTES + bytes) / PAGE) * PAGE);
+    const capacity = Math.max(ARENA_BYTES, Math.ceil((ARENA_SCRATCH_BYTES + bytes) / PAGE) * PAGE);
     arena = capacity < refused ? Arena.create(capacity) : null;
     if (arena === null) {
       refused = Math.min(refused, capacity);
@@ -154,6 +154,21 @@ function makeResident(storage: Storage, data: Float32Array | Uint16Array): Float
   regions.register(view, { arena, at: at as number, bytes });
   residentBytes += bytes;
   return view;
+}
+
+/**
+ * @internal The arena memory holding `storage`'s f32 or bf16 array and the array's byte offset in it, the array
+ * moved into an arena first if it is not there yet; null where it cannot be (f16, f64 reference arrays, the
+ * residency limits, no WebAssembly). For kernels that read a large storage in place (the latent-cache attention).
+ * The memory's first `ARENA_SCRATCH_BYTES` are scratch that any kernel may overwrite during its call.
+ */
+export function residentMemory(storage: Storage): { memory: WebAssembly.Memory; byteOffset: number } | null {
+  const data = raw(storage);
+  const narrow = storage.dtype === 'bf16' && data instanceof Uint16Array;
+  if (!(narrow || (storage.dtype === 'f32' && data instanceof Float32Array))) return null;
+  const view = arenaOf.has(data.buffer) ? data : makeResident(storage, data);
+  if (view === null) return null;
+  return { memory: (arenaOf.get(view.buffer) as Arena).kernels.memory, byteOffset: view.byteOffset };
 }
 
 let streaming: GemvModule | null | undefined;
@@ -182,7 +197,7 @@ export function wasmGemv(
       arena = arenaOf.get(view.buffer);
     }
   }
-  if (arena !== undefined && (k + n) * 4 <= SCRATCH_BYTES) {
+  if (arena !== undefined && (k + n) * 4 <= ARENA_SCRATCH_BYTES) {
     const bPointer = data.byteOffset + b.offset * data.BYTES_PER_ELEMENT;
     multiply(arena.kernels, arena.floats, a, bPointer, b, c, cOffset, m, n, k);
     return true;

@@ -1,15 +1,31 @@
 import { f16BitsToF32 } from '../../../dtype.js';
 
-/** Instantiate a bundled wasm module (base64) synchronously; null where WebAssembly SIMD is unavailable. */
-export function instantiate<T>(base64: string): (T & { memory: WebAssembly.Memory }) | null {
+/**
+ * Instantiate a bundled wasm module (base64) synchronously, a module that imports its memory on `memory`;
+ * null where WebAssembly SIMD is unavailable.
+ */
+export function instantiate<T>(
+  base64: string,
+  memory?: WebAssembly.Memory,
+): (T & { memory: WebAssembly.Memory }) | null {
   try {
-    const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    return instance.exports as unknown as T & { memory: WebAssembly.Memory };
+    let module = compiled.get(base64);
+    if (module === undefined) {
+      module = new WebAssembly.Module(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)));
+      compiled.set(base64, module);
+    }
+    if (memory === undefined) {
+      return new WebAssembly.Instance(module, {}).exports as unknown as T & { memory: WebAssembly.Memory };
+    }
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    return { ...(exports as unknown as T), memory };
   } catch {
     return null;
   }
 }
+
+/** Compiled modules by their base64 bytes: instances per memory share one compilation. */
+const compiled = new Map<string, WebAssembly.Module>();
 
 /** Float32 view of a module's memory holding at least `floats` elements (grows it as needed). */
 export function heap(memory: WebAssembly.Memory, floats: number): Float32Array {
