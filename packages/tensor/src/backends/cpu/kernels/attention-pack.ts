@@ -12,7 +12,7 @@ import { matmulWasmBase64 } from '../wasm/matmul-wasm.js';
  * The attention kernels own a private instance of the module, so its memory never aliases the matmul's.
  */
 
-/** The row kernels of attention.wat (see there); pointers in bytes, `bf16` 1 for bf16 cache rows, else 0. */
+/** The row kernels of attention.wat (see there); pointers in bytes. */
 export interface AttentionRowKernels {
   memory: WebAssembly.Memory;
   exp_row: (at: number, count: number, scale: number, shift: number) => number;
@@ -27,7 +27,6 @@ export interface AttentionRowKernels {
     count: number,
     width: number,
     ld: number,
-    bf16: number,
   ) => void;
   latent_mix: (
     s: number,
@@ -38,8 +37,8 @@ export interface AttentionRowKernels {
     width: number,
     dv: number,
     ld: number,
-    bf16: number,
   ) => void;
+  widen_bf16: (src: number, dst: number, n: number) => void;
 }
 
 export interface AttentionKernels extends GemmModule, AttentionRowKernels {}

@@ -16,7 +16,8 @@ const kernelsOf = new WeakMap<WebAssembly.Memory, AttentionRowKernels | null>();
  * GEMV arena (as decode weights are), so the WebAssembly kernels read its rows in place: per chunk of rows,
  * the scores of every head (each row read once for all heads), an online softmax across chunks (running max
  * and sum per head, earlier sums rescaled when the max grows) and the weighted sum of the rows' first
- * valueDim columns. q, the output and a chunk's scores live in the arena's scratch area. Where the cache
+ * valueDim columns. q, the output, a chunk's scores and (for a bf16 cache) the chunk's rows widened to f32
+ * live in the arena's scratch area. Where the cache
  * cannot be resident (f16, the f64 reference mode, no WebAssembly) the exact two-pass loop below runs.
  */
 export function latentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAttentionParams): void {
@@ -27,9 +28,12 @@ function residentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAt
   const { heads, length, width, valueDim: dv, scale } = p;
   const qs = floats(q);
   if (!(qs instanceof Float32Array)) return false;
+  const bf16 = cache.dtype === 'bf16';
   const qBytes = heads * width * 4;
   const outBytes = heads * dv * 4;
-  const ld = Math.min(CHUNK, Math.floor((ARENA_SCRATCH_BYTES - qBytes - outBytes) / (heads * 16)) * 4);
+  // Per row of a chunk: its scores, and (bf16) its f32 widening.
+  const rowScratch = heads * 4 + (bf16 ? width * 4 : 0);
+  const ld = Math.min(CHUNK, Math.floor((ARENA_SCRATCH_BYTES - qBytes - outBytes) / (rowScratch * 4)) * 4);
   if (ld < 4) return false;
   const resident = residentMemory(cache);
   if (resident === null) return false;
@@ -41,17 +45,21 @@ function residentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAt
   }
   if (k === null) return false;
   const [qAt, outAt, sAt] = [0, qBytes, qBytes + outBytes];
+  const widenedAt = sAt + heads * ld * 4;
   const mem = new Float32Array(memory.buffer, 0, ARENA_SCRATCH_BYTES / 4);
   mem.set(qs.subarray(0, heads * width), qAt / 4);
   mem.fill(0, outAt / 4, outAt / 4 + heads * dv);
-  const bf16 = cache.dtype === 'bf16' ? 1 : 0;
   const rowBytes = width * (bf16 ? 2 : 4);
   const runningMax = new Float64Array(heads).fill(Number.NEGATIVE_INFINITY);
   const runningSum = new Float64Array(heads);
   for (let start = 0; start < length; start += ld) {
     const count = Math.min(ld, length - start);
-    const rows = byteOffset + start * rowBytes;
-    k.latent_scores(qAt, rows, sAt, heads, count, width, ld, bf16);
+    let rows = byteOffset + start * rowBytes;
+    if (bf16) {
+      k.widen_bf16(rows, widenedAt, count * width);
+      rows = widenedAt;
+    }
+    k.latent_scores(qAt, rows, sAt, heads, count, width, ld);
     for (let h = 0; h < heads; h++) {
       const scores = sAt + h * ld * 4;
       const max = Math.max(runningMax[h], scale * k.max_row(scores, count));
@@ -65,7 +73,7 @@ function residentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAt
       runningMax[h] = max;
       runningSum[h] += k.exp_row(scores, count, scale, max);
     }
-    k.latent_mix(sAt, rows, outAt, heads, count, width, dv, ld, bf16);
+    k.latent_mix(sAt, rows, outAt, heads, count, width, dv, ld);
   }
   const o = floats(out);
   for (let h = 0; h < heads; h++) {
