@@ -17,19 +17,18 @@ export type ModelWeights = (name: string) => Tensor;
  * is an m = 1 GEMV, and attention reads the latent cache in place.
  *
  * Per layer: the query's no-rope half is absorbed per head through the k_nope rows of kv_b_proj (W_UK, read in
- * place with a batch stride), giving a kv_lora_rank-wide latent query; scores are that query (plus the rotated
- * rope half) against the cache rows [ckv, kPe]; the attended rows go back through all of kv_b_proj and the v
- * half of the result is kept (W_UV has no batch-strided view of its own; the extra k_nope half costs
- * qk_nope_head_dim/(qk_nope_head_dim + v_head_dim) of one small matrix and spares a derived copy of the weights that
- * training would make stale). The weights are looked up every step, so updated or replaced parameters are used.
+ * place with a batch stride), giving a kv_lora_rank-wide latent query; with the rotated rope half it attends over
+ * the cache rows [ckv, kPe] in one kernel (`latentAttention`: every head against the one shared latent head,
+ * values the ckv columns), and the attended latents go back through the v rows of kv_b_proj (W_UV, read in
+ * place at an offset with the same batch stride), so no derived copy of the weights exists that training would
+ * make stale. The weights are looked up every step, so updated or replaced parameters are used.
  */
 export class AbsorbedDecoder {
   private readonly s: Scratch;
   /** Narrow copies of `row` for f16/bf16 caches. */
   private readonly narrowRows = new Map<DType, Storage>();
-  /** Scores and probabilities [h, capacity] (grown by doubling). */
-  private scores: { scores: Storage; probs: Storage; capacity: number } | null = null;
   private readonly ropeScale: number;
+  private readonly softmaxScale: number;
   private readonly hostId = new Int32Array(1);
   private readonly hostPosition = new Int32Array(1);
 
@@ -39,9 +38,9 @@ export class AbsorbedDecoder {
   ) {
     const { invFreq, scale } = ropeFrequencies(config.qkRopeHeadDim, ropeOptions(config));
     this.ropeScale = scale;
+    this.softmaxScale = softmaxScale(config);
     this.s = allocScratch(config, backend, invFreq.length);
     backend.upload(this.s.invFreq, invFreq);
-    backend.upload(this.s.scale, Float32Array.of(softmaxScale(config)));
   }
 
   /**
@@ -104,7 +103,7 @@ export class AbsorbedDecoder {
       b.cast(s.row, row);
     }
     b.copy(dense(row, width), at(rows, cache.row * width, [width, 1]), [1, width]);
-    // The absorbed query per head: [q_nope · W_UK, rope(q_pe)], times the softmax scale.
+    // The absorbed query per head: [q_nope · W_UK, rope(q_pe)].
     b.copy(at(s.q, nope, [qHead, 1]), dense(s.qPeRaw, r), [h, r]);
     this.rope(s.qPeRaw, s.qPe, h);
     const kvB = w('self_attn.kv_b_proj.weight');
@@ -112,16 +111,14 @@ export class AbsorbedDecoder {
     b.matmul(s.q, kvB, s.qLatent, batched(h, 1, latent, nope, false, qHead, kvHead));
     b.copy(dense(s.qLatent, latent), at(s.query, 0, [width, 1]), [h, latent]);
     b.copy(dense(s.qPe, r), at(s.query, latent, [width, 1]), [h, r]);
-    b.binary('mul', dense(s.query, width), at(s.scale, 0, [0, 0]), s.queryScaled, [h, width]);
     // Attention over rows [0, row] of the cache: one shared KV head, keys [ckv, kPe], values ckv.
-    const tk = cache.row + 1;
-    const { scores, probs } = this.scoreBuffers(tk);
-    b.matmul(s.queryScaled, rows, scores, batched(1, h, tk, width, true, 0, 0));
-    b.softmax(scores, probs, h, tk, false);
-    // probs · rows gives [h, ckv | kPe]; only the ckv columns are read below.
-    b.matmul(probs, rows, s.attended, batched(1, h, width, tk, false, 0, 0));
-    b.matmul(s.attended, kvB, s.kvOut, batched(h, 1, nope + v, latent, true, width, kvHead));
-    b.copy(at(s.kvOut, nope, [nope + v, 1]), dense(s.o, v), [h, v]);
+    const p = { heads: h, length: cache.row + 1, width, valueDim: latent, scale: this.softmaxScale };
+    b.latentAttention(s.query, rows, s.attended, p);
+    // Back through W_UV, each head's v rows of kv_b_proj, read in place after its k_nope rows.
+    b.matmul(s.attended, kvB, s.o, {
+      ...batched(h, 1, v, latent, true, latent, kvHead),
+      bOffset: nope * latent,
+    });
     this.gemv(s.o, w('self_attn.o_proj.weight'), s.attnOut, d, h * v);
   }
 
@@ -152,32 +149,10 @@ export class AbsorbedDecoder {
     return row;
   }
 
-  private scoreBuffers(tk: number): { scores: Storage; probs: Storage } {
-    if (this.scores === null || this.scores.capacity < tk) {
-      this.freeScores();
-      const capacity = Math.max(tk, 2 * (this.scores?.capacity ?? 0), 256);
-      const size = this.config.numAttentionHeads * capacity;
-      this.scores = {
-        scores: this.backend.alloc(size, 'f32'),
-        probs: this.backend.alloc(size, 'f32'),
-        capacity,
-      };
-    }
-    return this.scores;
-  }
-
-  private freeScores(): void {
-    if (this.scores === null) return;
-    this.backend.free(this.scores.scores);
-    this.backend.free(this.scores.probs);
-  }
-
   /** Frees every scratch buffer. */
   dispose(): void {
     for (const storage of Object.values(this.s)) this.backend.free(storage);
     for (const storage of this.narrowRows.values()) this.backend.free(storage);
-    this.freeScores();
-    this.scores = null;
   }
 }
 
@@ -203,10 +178,7 @@ function allocScratch(config: YoutuConfig, backend: Backend, ropePairs: number) 
     qPe: f(h * c.qkRopeHeadDim),
     qLatent: f(h * c.kvLoraRank),
     query: f(h * width),
-    queryScaled: f(h * width),
-    scale: f(1),
-    attended: f(h * width),
-    kvOut: f(h * (c.qkNopeHeadDim + c.vHeadDim)),
+    attended: f(h * c.kvLoraRank),
     o: f(h * c.vHeadDim),
     attnOut: f(c.hiddenSize),
     gate: f(c.intermediateSize),
