@@ -102,8 +102,8 @@ function kernelOrder(x: Float32Array, b: Float32Array, n: number, k: number, tra
   return y;
 }
 
-// Bᵀ rows of at least 4 KiB (f32 k >= 1024, bf16 k >= 2048) go through the kernels' four-row blocks, shorter
-// ones one row at a time: the last two sizes reach the blocks (with rows left over) for f32, and for bf16.
+// The Bᵀ kernels take rows four at a time, one from each quarter of B, and the n mod 4 rows left over one at a
+// time: n < 4 never reaches the blocks, n = 5, 7, 9, 37, 130 leave rows over; k spans the 8-wide loop's tail.
 const SIZES: [number, number, number][] = [
   [1, 1, 1],
   [1, 5, 3],
