@@ -25,6 +25,13 @@ export type ModelWeights = (name: string) => Tensor;
  */
 export class AbsorbedDecoder {
   private readonly s: Scratch;
+  /** The step's fixed views of the scratch buffers and its fixed matmul shapes, made once. */
+  private readonly v: FixedViews;
+  /**
+   * Each layer's parameter names, made once: looking a parameter up by the same string every step skips
+   * building and hashing a new one (about a microsecond each, over a hundred per token at micro).
+   */
+  private readonly names: LayerNames[];
   /** Narrow copies of `row` for f16/bf16 caches. */
   private readonly narrowRows = new Map<DType, Storage>();
   private readonly ropeScale: number;
@@ -41,6 +48,8 @@ export class AbsorbedDecoder {
     this.softmaxScale = softmaxScale(config);
     this.s = allocScratch(config, backend, invFreq.length);
     backend.upload(this.s.invFreq, invFreq);
+    this.v = fixedViews(config, this.s);
+    this.names = Array.from({ length: config.numHiddenLayers }, (_, l) => layerNames(l));
   }
 
   /**
@@ -54,23 +63,22 @@ export class AbsorbedDecoder {
     appendRow: (layer: number) => LatentRow,
     logits: Tensor,
   ): void {
-    const { backend: b, config: c, s } = this;
+    const { backend: b, config: c, s, v } = this;
     this.hostId[0] = id;
     this.hostPosition[0] = position;
     b.upload(s.id, this.hostId);
     b.upload(s.position, this.hostPosition);
     b.gather(weights('model.embed_tokens.weight').storage, s.id, s.x, 1, c.hiddenSize);
     for (let l = 0; l < c.numHiddenLayers; l++) {
-      const prefix = `model.layers.${l}.`;
-      const w = (suffix: string) => weights(prefix + suffix).storage;
-      this.attention(w, appendRow(l));
-      b.binary('add', at(s.x, 0, [1]), at(s.attnOut, 0, [1]), s.x2, [c.hiddenSize]);
-      b.rmsNorm(s.x2, w('post_attention_layernorm.weight'), s.a, s.rstd, 1, c.hiddenSize, c.rmsNormEps);
-      this.gemv(s.a, w('mlp.gate_proj.weight'), s.gate, c.intermediateSize, c.hiddenSize);
-      this.gemv(s.a, w('mlp.up_proj.weight'), s.up, c.intermediateSize, c.hiddenSize);
+      const names = this.names[l] as LayerNames;
+      this.attention(weights, names, appendRow(l));
+      b.binary('add', v.x, v.attnOut, s.x2, [c.hiddenSize]);
+      b.rmsNorm(s.x2, weights(names.postNorm).storage, s.a, s.rstd, 1, c.hiddenSize, c.rmsNormEps);
+      this.gemv(s.a, weights(names.gate).storage, s.gate, c.intermediateSize, c.hiddenSize);
+      this.gemv(s.a, weights(names.up).storage, s.up, c.intermediateSize, c.hiddenSize);
       b.swiglu(s.gate, s.up, s.act);
-      this.gemv(s.act, w('mlp.down_proj.weight'), s.mlpOut, c.hiddenSize, c.intermediateSize);
-      b.binary('add', at(s.x2, 0, [1]), at(s.mlpOut, 0, [1]), s.x, [c.hiddenSize]);
+      this.gemv(s.act, weights(names.down).storage, s.mlpOut, c.hiddenSize, c.intermediateSize);
+      b.binary('add', v.x2, v.mlpOut, s.x, [c.hiddenSize]);
     }
     b.rmsNorm(s.x, weights('model.norm.weight').storage, s.a, s.rstd, 1, c.hiddenSize, c.rmsNormEps);
     const head = c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
@@ -78,24 +86,25 @@ export class AbsorbedDecoder {
   }
 
   /** x → the layer's attention output in `attnOut`, with the token's latent row written at `cache`. */
-  private attention(w: (suffix: string) => Storage, cache: LatentRow): void {
-    const { backend: b, config: c, s } = this;
+  private attention(weights: ModelWeights, names: LayerNames, cache: LatentRow): void {
+    const { backend: b, config: c, s, v } = this;
+    const w = (name: string) => weights(name).storage;
     const [h, d, latent, r] = [c.numAttentionHeads, c.hiddenSize, c.kvLoraRank, c.qkRopeHeadDim];
-    const [nope, v, width, qHead] = [c.qkNopeHeadDim, c.vHeadDim, latent + r, c.qkNopeHeadDim + r];
-    b.rmsNorm(s.x, w('input_layernorm.weight'), s.a, s.rstd, 1, d, c.rmsNormEps);
+    const [width, qHead] = [latent + r, c.qkNopeHeadDim + r];
+    b.rmsNorm(s.x, w(names.inputNorm), s.a, s.rstd, 1, d, c.rmsNormEps);
     if (c.qLoraRank === null) {
-      this.gemv(s.a, w('self_attn.q_proj.weight'), s.q, h * qHead, d);
+      this.gemv(s.a, w(names.q), s.q, h * qHead, d);
     } else {
-      this.gemv(s.a, w('self_attn.q_a_proj.weight'), s.qa, c.qLoraRank, d);
-      b.rmsNorm(s.qa, w('self_attn.q_a_layernorm.weight'), s.qaNorm, s.rstd, 1, c.qLoraRank, c.rmsNormEps);
-      this.gemv(s.qaNorm, w('self_attn.q_b_proj.weight'), s.q, h * qHead, c.qLoraRank);
+      this.gemv(s.a, w(names.qA), s.qa, c.qLoraRank, d);
+      b.rmsNorm(s.qa, w(names.qANorm), s.qaNorm, s.rstd, 1, c.qLoraRank, c.rmsNormEps);
+      this.gemv(s.qaNorm, w(names.qB), s.q, h * qHead, c.qLoraRank);
     }
     // The cache row: [RMSNorm(ckv), rope(kPe)], rounded to the cache's dtype, written in place.
-    this.gemv(s.a, w('self_attn.kv_a_proj_with_mqa.weight'), s.kva, width, d);
-    b.rmsNorm(s.kva, w('self_attn.kv_a_layernorm.weight'), s.row, s.rstd, 1, latent, c.rmsNormEps);
-    b.copy(at(s.kva, latent, [r, 1]), dense(s.kPeRaw, r), [1, r]);
+    this.gemv(s.a, w(names.kvA), s.kva, width, d);
+    b.rmsNorm(s.kva, w(names.kvANorm), s.row, s.rstd, 1, latent, c.rmsNormEps);
+    b.copy(v.kvaPe, v.kPeRaw, [1, r]);
     this.rope(s.kPeRaw, s.kPe, 1);
-    b.copy(dense(s.kPe, r), at(s.row, latent, [r, 1]), [1, r]);
+    b.copy(v.kPe, v.rowPe, [1, r]);
     const rows = cache.rows.storage;
     let row = s.row;
     if (rows.dtype !== 'f32') {
@@ -104,22 +113,18 @@ export class AbsorbedDecoder {
     }
     b.copy(dense(row, width), at(rows, cache.row * width, [width, 1]), [1, width]);
     // The absorbed query per head: [q_nope · W_UK, rope(q_pe)].
-    b.copy(at(s.q, nope, [qHead, 1]), dense(s.qPeRaw, r), [h, r]);
+    b.copy(v.qPe, v.qPeRaw, [h, r]);
     this.rope(s.qPeRaw, s.qPe, h);
-    const kvB = w('self_attn.kv_b_proj.weight');
-    const kvHead = (nope + v) * latent;
-    b.matmul(s.q, kvB, s.qLatent, batched(h, 1, latent, nope, false, qHead, kvHead));
-    b.copy(dense(s.qLatent, latent), at(s.query, 0, [width, 1]), [h, latent]);
-    b.copy(dense(s.qPe, r), at(s.query, latent, [width, 1]), [h, r]);
+    const kvB = w(names.kvB);
+    b.matmul(s.q, kvB, s.qLatent, v.absorbK);
+    b.copy(v.qLatent, v.queryLatent, [h, latent]);
+    b.copy(v.qPeRotated, v.queryPe, [h, r]);
     // Attention over rows [0, row] of the cache: one shared KV head, keys [ckv, kPe], values ckv.
     const p = { heads: h, length: cache.row + 1, width, valueDim: latent, scale: this.softmaxScale };
     b.latentAttention(s.query, rows, s.attended, p);
     // Back through W_UV, each head's v rows of kv_b_proj, read in place after its k_nope rows.
-    b.matmul(s.attended, kvB, s.o, {
-      ...batched(h, 1, v, latent, true, latent, kvHead),
-      bOffset: nope * latent,
-    });
-    this.gemv(s.o, w('self_attn.o_proj.weight'), s.attnOut, d, h * v);
+    b.matmul(s.attended, kvB, s.o, v.absorbV);
+    this.gemv(s.o, w(names.o), s.attnOut, d, h * c.vHeadDim);
   }
 
   /** y [n] = x [k] · Wᵀ with W stored [n, k] (a Linear weight). */
@@ -192,6 +197,63 @@ function allocScratch(config: YoutuConfig, backend: Backend, ropePairs: number) 
 }
 
 type Scratch = ReturnType<typeof allocScratch>;
+
+/** The strided views and matmul shapes of a step that do not change between steps. */
+function fixedViews(config: YoutuConfig, s: Scratch) {
+  const c = config;
+  const [h, latent, r, nope, v] = [
+    c.numAttentionHeads,
+    c.kvLoraRank,
+    c.qkRopeHeadDim,
+    c.qkNopeHeadDim,
+    c.vHeadDim,
+  ];
+  const [width, qHead, kvHead] = [latent + r, nope + r, (nope + v) * latent];
+  return {
+    x: at(s.x, 0, [1]),
+    x2: at(s.x2, 0, [1]),
+    attnOut: at(s.attnOut, 0, [1]),
+    mlpOut: at(s.mlpOut, 0, [1]),
+    kvaPe: at(s.kva, latent, [r, 1]),
+    kPeRaw: dense(s.kPeRaw, r),
+    kPe: dense(s.kPe, r),
+    rowPe: at(s.row, latent, [r, 1]),
+    qPe: at(s.q, nope, [qHead, 1]),
+    qPeRaw: dense(s.qPeRaw, r),
+    qLatent: dense(s.qLatent, latent),
+    queryLatent: at(s.query, 0, [width, 1]),
+    qPeRotated: dense(s.qPe, r),
+    queryPe: at(s.query, latent, [width, 1]),
+    /** q_nope of each head through its W_UK, the k_nope rows of kv_b_proj. */
+    absorbK: batched(h, 1, latent, nope, false, qHead, kvHead),
+    /** Each head's attended latent through its W_UV, the v rows after them. */
+    absorbV: { ...batched(h, 1, v, latent, true, latent, kvHead), bOffset: nope * latent },
+  };
+}
+
+type FixedViews = ReturnType<typeof fixedViews>;
+
+/** One layer's parameter names (HF). */
+function layerNames(layer: number) {
+  const p = `model.layers.${layer}.`;
+  return {
+    inputNorm: `${p}input_layernorm.weight`,
+    q: `${p}self_attn.q_proj.weight`,
+    qA: `${p}self_attn.q_a_proj.weight`,
+    qANorm: `${p}self_attn.q_a_layernorm.weight`,
+    qB: `${p}self_attn.q_b_proj.weight`,
+    kvA: `${p}self_attn.kv_a_proj_with_mqa.weight`,
+    kvANorm: `${p}self_attn.kv_a_layernorm.weight`,
+    kvB: `${p}self_attn.kv_b_proj.weight`,
+    o: `${p}self_attn.o_proj.weight`,
+    postNorm: `${p}post_attention_layernorm.weight`,
+    gate: `${p}mlp.gate_proj.weight`,
+    up: `${p}mlp.up_proj.weight`,
+    down: `${p}mlp.down_proj.weight`,
+  };
+}
+
+type LayerNames = ReturnType<typeof layerNames>;
 
 /** A strided view of a storage (what copy and binary take). */
 function at(storage: Storage, offset: number, strides: number[]): View {
