@@ -21,21 +21,26 @@ export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): v
   const make = (size: number): FloatArray =>
     A instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
   let packedB: FloatArray | null = null;
+  const operands = (aOff: number, bOff: number) =>
+    [
+      { data: A as Float32Array, dtype: 'f32' as const, offset: aOff, transposed: p.transposeA },
+      {
+        data: raw(b) as Float32Array | Uint16Array,
+        dtype: b.dtype as 'f32' | 'f16' | 'bf16',
+        offset: bOff,
+        transposed: p.transposeB,
+      },
+    ] as const;
+  if (wasm && m < 8) {
+    const batch = { count: p.batch, aStride: p.aBatchStride, bStride: p.bBatchStride };
+    if (wasmGemv(...operands(p.aOffset ?? 0, p.bOffset ?? 0), C as Float32Array, 0, m, n, k, b, batch))
+      return;
+  }
   for (let batch = 0; batch < p.batch; batch++) {
     const aOff = (p.aOffset ?? 0) + batch * p.aBatchStride;
     const bOff = (p.bOffset ?? 0) + batch * p.bBatchStride;
     const cOff = batch * m * n;
-    if (wasm) {
-      const a32 = { data: A, dtype: 'f32' as const, offset: aOff, transposed: p.transposeA };
-      const bRaw = raw(b) as Float32Array | Uint16Array;
-      const b32 = {
-        data: bRaw,
-        dtype: b.dtype as 'f32' | 'f16' | 'bf16',
-        offset: bOff,
-        transposed: p.transposeB,
-      };
-      if (m >= 8 ? wasmGemm(a32, b32, C, cOff, m, n, k) : wasmGemv(a32, b32, C, cOff, m, n, k, b)) continue;
-    }
+    if (wasm && m >= 8 && wasmGemm(...operands(aOff, bOff), C as Float32Array, cOff, m, n, k)) continue;
     B ??= b.dtype === 'f32' ? floats(b) : toFloatArray(b);
     const Ap = p.transposeA ? transpose(A, aOff, k, m, make(m * k)) : A.subarray(aOff, aOff + m * k);
     if (!p.transposeB && m < 8) {

@@ -173,9 +173,19 @@ export function residentMemory(storage: Storage): { memory: WebAssembly.Memory; 
 
 let streaming: GemvModule | null | undefined;
 
+/** Consecutive products of one call: A and B advance by their strides (elements), C by m·n. */
+export interface GemvBatch {
+  count: number;
+  aStride: number;
+  bStride: number;
+}
+
+const ONE: GemvBatch = { count: 1, aStride: 0, bStride: 0 };
+
 /**
- * C[cOffset..] ([m, n]) = A [m, k] · op(B); false when wasm is unavailable. `storage` is B's storage (whose array
- * is `b.data`): given, B may be made resident.
+ * C[cOffset..] ([m, n]) = A [m, k] · op(B), for each of `batch.count` products; false when wasm is unavailable.
+ * `storage` is B's storage (whose array is `b.data`): given, B may be made resident. Batches run in one call, so
+ * the many tiny per-head products of the absorbed decode cost one lookup, not one each.
  */
 export function wasmGemv(
   a: MatrixOperand,
@@ -186,6 +196,7 @@ export function wasmGemv(
   n: number,
   k: number,
   storage?: Storage,
+  batch: GemvBatch = ONE,
 ): boolean {
   if (a.transposed && m > 1) return false;
   let data = b.data;
@@ -198,13 +209,26 @@ export function wasmGemv(
     }
   }
   if (arena !== undefined && (k + n) * 4 <= ARENA_SCRATCH_BYTES) {
-    const bPointer = data.byteOffset + b.offset * data.BYTES_PER_ELEMENT;
-    multiply(arena.kernels, arena.floats, a, bPointer, b, c, cOffset, m, n, k);
+    const bytes = data.BYTES_PER_ELEMENT;
+    const bPointer = data.byteOffset + b.offset * bytes;
+    multiply(arena.kernels, arena.floats, a, bPointer, b, c, cOffset, m, n, k, batch, batch.bStride * bytes);
     return true;
   }
   streaming ??= instantiate<GemvKernels>(gemvWasmBase64);
   if (!streaming) return false;
-  streamed(streaming, a, { ...b, data }, c, cOffset, m, n, k);
+  for (let t = 0; t < batch.count; t++) {
+    const at = { ...a, offset: a.offset + t * batch.aStride };
+    streamed(
+      streaming,
+      at,
+      { ...b, data, offset: b.offset + t * batch.bStride },
+      c,
+      cOffset + t * m * n,
+      m,
+      n,
+      k,
+    );
+  }
   return true;
 }
 
@@ -227,10 +251,13 @@ function streamed(
   if (bData instanceof Float32Array) mem.set(bData.subarray(b.offset, b.offset + size), bBase);
   else if (bf16) new Uint16Array(mem.buffer, bBase * 4, size).set(bData.subarray(b.offset, b.offset + size));
   else decode16(bData, b.offset, size, 'f16', mem.subarray(bBase, bBase + size));
-  multiply(mod, mem, a, bBase * 4, { ...b, dtype: bf16 ? 'bf16' : 'f32' }, c, cOffset, m, n, k);
+  multiply(mod, mem, a, bBase * 4, { ...b, dtype: bf16 ? 'bf16' : 'f32' }, c, cOffset, m, n, k, ONE, 0);
 }
 
-/** Each row of A through the kernel for B's dtype and layout, with x at byte 0 and y after it. */
+/**
+ * Each row of A of each batch through the kernel for B's dtype and layout, with x at byte 0 and y after it; B of
+ * batch t at `bPointer + t · bStrideBytes`.
+ */
 function multiply(
   mod: GemvModule,
   mem: Float32Array,
@@ -242,14 +269,19 @@ function multiply(
   m: number,
   n: number,
   k: number,
+  batch: GemvBatch,
+  bStrideBytes: number,
 ) {
   const bf16 = b.dtype === 'bf16';
   const kernel = b.transposed ? (bf16 ? mod.gemv_t_bf16 : mod.gemv_t) : bf16 ? mod.gemv_n_bf16 : mod.gemv_n;
   const yBase = k;
+  const y = mem.subarray(yBase, yBase + n);
   const readRow = rowReader(a, k);
-  for (let i = 0; i < m; i++) {
-    mem.set(readRow(a.offset + i * k), 0);
-    kernel(0, bPointer, yBase * 4, k, n);
-    c.set(mem.subarray(yBase, yBase + n), cOffset + i * n);
+  for (let t = 0; t < batch.count; t++) {
+    for (let i = 0; i < m; i++) {
+      mem.set(readRow(a.offset + t * batch.aStride + i * k), 0);
+      kernel(0, bPointer + t * bStrideBytes, yBase * 4, k, n);
+      c.set(y, cOffset + (t * m + i) * n);
+    }
   }
 }
