@@ -38,6 +38,17 @@ export interface AttentionRowKernels {
     dv: number,
     ld: number,
   ) => void;
+  latent_softmax: (
+    s: number,
+    heads: number,
+    count: number,
+    ld: number,
+    scale: number,
+    stats: number,
+    out: number,
+    dv: number,
+  ) => void;
+  latent_finish: (stats: number, out: number, heads: number, dv: number) => void;
   widen_bf16: (src: number, dst: number, n: number) => void;
 }
 

@@ -16,8 +16,8 @@ const kernelsOf = new WeakMap<WebAssembly.Memory, AttentionRowKernels | null>();
  * GEMV arena (as decode weights are), so the WebAssembly kernels read its rows in place: per chunk of rows,
  * the scores of every head (each row read once for all heads), an online softmax across chunks (running max
  * and sum per head, earlier sums rescaled when the max grows) and the weighted sum of the rows' first
- * valueDim columns. q, the output, a chunk's scores and (for a bf16 cache) the chunk's rows widened to f32
- * live in the arena's scratch area. Where the cache
+ * valueDim columns, all in WebAssembly. q, the running statistics, the output, a chunk's scores and (for a bf16
+ * cache) the chunk's rows widened to f32 live in the arena's scratch area. Where the cache
  * cannot be resident (f16, the f64 reference mode, no WebAssembly) the exact two-pass loop below runs.
  */
 export function latentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAttentionParams): void {
@@ -33,7 +33,10 @@ function residentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAt
   const outBytes = heads * dv * 4;
   // Per row of a chunk: its scores, and (bf16) its f32 widening.
   const rowScratch = heads * 4 + (bf16 ? width * 4 : 0);
-  const ld = Math.min(CHUNK, Math.floor((ARENA_SCRATCH_BYTES - qBytes - outBytes) / (rowScratch * 4)) * 4);
+  const ld = Math.min(
+    CHUNK,
+    Math.floor((ARENA_SCRATCH_BYTES - qBytes - heads * 8 - outBytes) / (rowScratch * 4)) * 4,
+  );
   if (ld < 4) return false;
   const resident = residentMemory(cache);
   if (resident === null) return false;
@@ -44,14 +47,17 @@ function residentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAt
     kernelsOf.set(memory, k);
   }
   if (k === null) return false;
-  const [qAt, outAt, sAt] = [0, qBytes, qBytes + outBytes];
+  const [qAt, statsAt, outAt] = [0, qBytes, qBytes + heads * 8];
+  const sAt = outAt + outBytes;
   const widenedAt = sAt + heads * ld * 4;
   const mem = new Float32Array(memory.buffer, 0, ARENA_SCRATCH_BYTES / 4);
   mem.set(qs.subarray(0, heads * width), qAt / 4);
+  for (let h = 0; h < heads; h++) {
+    mem[statsAt / 4 + 2 * h] = Number.NEGATIVE_INFINITY; // running max
+    mem[statsAt / 4 + 2 * h + 1] = 0; // running sum
+  }
   mem.fill(0, outAt / 4, outAt / 4 + heads * dv);
   const rowBytes = width * (bf16 ? 2 : 4);
-  const runningMax = new Float64Array(heads).fill(Number.NEGATIVE_INFINITY);
-  const runningSum = new Float64Array(heads);
   for (let start = 0; start < length; start += ld) {
     const count = Math.min(ld, length - start);
     let rows = byteOffset + start * rowBytes;
@@ -60,26 +66,11 @@ function residentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAt
       rows = widenedAt;
     }
     k.latent_scores(qAt, rows, sAt, heads, count, width, ld);
-    for (let h = 0; h < heads; h++) {
-      const scores = sAt + h * ld * 4;
-      const max = Math.max(runningMax[h], scale * k.max_row(scores, count));
-      if (max > runningMax[h] && start > 0) {
-        // The chunk raised this head's max: what was summed so far is rescaled to it.
-        const rescale = Math.exp(runningMax[h] - max);
-        runningSum[h] *= rescale;
-        const o = outAt / 4 + h * dv;
-        for (let c = 0; c < dv; c++) mem[o + c] *= rescale;
-      }
-      runningMax[h] = max;
-      runningSum[h] += k.exp_row(scores, count, scale, max);
-    }
+    k.latent_softmax(sAt, heads, count, ld, scale, statsAt, outAt, dv);
     k.latent_mix(sAt, rows, outAt, heads, count, width, dv, ld);
   }
-  const o = floats(out);
-  for (let h = 0; h < heads; h++) {
-    const inv = 1 / runningSum[h];
-    for (let c = 0; c < dv; c++) o[h * dv + c] = mem[outAt / 4 + h * dv + c] * inv;
-  }
+  k.latent_finish(statsAt, outAt, heads, dv);
+  (floats(out) as Float32Array).set(mem.subarray(outAt / 4, outAt / 4 + heads * dv));
   return true;
 }
 

@@ -15,7 +15,8 @@
 ;;       heads at a time;
 ;;     latent_mix: out_h[0:dv] += s[h*ld + j] * row_j[0:dv] (out rows dv f32 apart), two heads at a time.
 ;;     Both walk the rows once, each row against every head while it is in L1.
-;;   widen_bf16: bf16 cache rows to f32, for the two above.
+;;   latent_softmax / latent_finish: the online softmax between them, per head, across chunks of rows;
+;;   widen_bf16: bf16 cache rows to f32, for the kernels above.
 ;; exp is Cephes' expf in f32x4: n = round(x log2 e), exp(x) = 2^n * e^(x - n ln 2) with a degree-6
 ;; polynomial, x clamped at -87 so 2^n stays a normal f32 (e^-87 ~ 1.6e-38 is negligible next to the
 ;; row's largest term, which is 1). Relative error a few f32 ulps.
@@ -45,7 +46,7 @@
     (f32.add
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
-  (func (export "exp_row") (param $at i32) (param $count i32) (param $scale f32) (param $shift f32) (result f32)
+  (func $exp_row (export "exp_row") (param $at i32) (param $count i32) (param $scale f32) (param $shift f32) (result f32)
     (local $i i32) (local $e v128) (local $sum v128)
     (block $done (loop $next
       (br_if $done (i32.ge_s (local.get $i) (local.get $count)))
@@ -60,7 +61,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $next)))
     (call $hsum (local.get $sum)))
-  (func (export "max_row") (param $at i32) (param $count i32) (result f32)
+  (func $max_row (export "max_row") (param $at i32) (param $count i32) (result f32)
     (local $i i32) (local $max v128) (local $m f32)
     (local.set $max (f32x4.splat (f32.const -inf)))
     (block $done (loop $next
@@ -267,6 +268,56 @@
       (i32.store (local.get $dst) (i32.shl (i32.load16_u (local.get $src)) (i32.const 16)))
       (local.set $src (i32.add (local.get $src) (i32.const 2)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next))))
+  ;; latent_softmax: after latent_scores on a chunk, for each head h: the running max M_h and sum L_h (f32
+  ;; pairs at `stats`, M = -inf and L = 0 before the first chunk) take the chunk's scores, scaled by `scale`:
+  ;; when the chunk raises M_h, L_h and out_h[0:dv] are rescaled by exp(M_old - M_new); the scores become
+  ;; exp(scale s - M_h), summed into L_h, ready for latent_mix.
+  (func (export "latent_softmax") (param $s i32) (param $heads i32) (param $count i32) (param $ld i32) (param $scale f32)
+    (param $stats i32) (param $out i32) (param $dv i32)
+    (local $h i32) (local $old f32) (local $max f32) (local $rescale f32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $h) (local.get $heads)))
+      (local.set $old (f32.load (local.get $stats)))
+      (local.set $max (f32.max (local.get $old)
+        (f32.mul (local.get $scale) (call $max_row (local.get $s) (local.get $count)))))
+      (if (f32.gt (local.get $max) (local.get $old))
+        (then
+          (local.set $rescale (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (f32.sub (local.get $old) (local.get $max))))))
+          (f32.store offset=4 (local.get $stats) (f32.mul (f32.load offset=4 (local.get $stats)) (local.get $rescale)))
+          (call $scale_row (local.get $out) (local.get $dv) (local.get $rescale))))
+      (f32.store (local.get $stats) (local.get $max))
+      (f32.store offset=4 (local.get $stats) (f32.add (f32.load offset=4 (local.get $stats))
+        (call $exp_row (local.get $s) (local.get $count) (local.get $scale) (local.get $max))))
+      (local.set $s (i32.add (local.get $s) (i32.shl (local.get $ld) (i32.const 2))))
+      (local.set $out (i32.add (local.get $out) (i32.shl (local.get $dv) (i32.const 2))))
+      (local.set $stats (i32.add (local.get $stats) (i32.const 8)))
+      (local.set $h (i32.add (local.get $h) (i32.const 1)))
+      (br $next))))
+  ;; latent_finish: out_h[0:dv] /= L_h, the softmax's denominator.
+  (func (export "latent_finish") (param $stats i32) (param $out i32) (param $heads i32) (param $dv i32)
+    (local $h i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $h) (local.get $heads)))
+      (call $scale_row (local.get $out) (local.get $dv) (f32.div (f32.const 1) (f32.load offset=4 (local.get $stats))))
+      (local.set $out (i32.add (local.get $out) (i32.shl (local.get $dv) (i32.const 2))))
+      (local.set $stats (i32.add (local.get $stats) (i32.const 8)))
+      (local.set $h (i32.add (local.get $h) (i32.const 1)))
+      (br $next))))
+  (func $scale_row (param $at i32) (param $n i32) (param $factor f32)
+    (local $i i32) (local $f v128)
+    (local.set $f (f32x4.splat (local.get $factor)))
+    (block $done (loop $next
+      (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store (local.get $at) (f32x4.mul (v128.load (local.get $at)) (local.get $f)))
+      (local.set $at (i32.add (local.get $at) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $next)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+      (f32.store (local.get $at) (f32.mul (f32.load (local.get $at)) (local.get $factor)))
+      (local.set $at (i32.add (local.get $at) (i32.const 4)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next))))
 )
