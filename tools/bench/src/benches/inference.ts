@@ -69,6 +69,39 @@ async function copyBandwidth(backend: Backend): Promise<number> {
   return best;
 }
 
+/** The slice of a GPUDevice this bench uses (the bench compiles without the WebGPU type declarations). */
+interface CopyDevice {
+  createBuffer(d: { size: number; usage: number }): { destroy(): void };
+  createCommandEncoder(): {
+    copyBufferToBuffer(src: unknown, srcOffset: number, dst: unknown, dstOffset: number, size: number): void;
+    finish(): unknown;
+  };
+  queue: { submit(buffers: unknown[]): void; onSubmittedWorkDone(): Promise<void> };
+}
+
+/** GPUBufferUsage.COPY_SRC | COPY_DST (numeric: Dawn defines the globals only after its module is set up). */
+const COPY_SRC_DST = 0x4 | 0x8;
+
+/**
+ * Bytes per second (read + write) of the device's own buffer-to-buffer copy, best of 3: on a GPU, close to its
+ * memory bandwidth; a second bound for WebGPU beside the backend's copy kernel.
+ */
+async function deviceCopyBandwidth(device: CopyDevice): Promise<number> {
+  const bytes = 64 * 2 ** 20;
+  const [src, dst] = [0, 1].map(() => device.createBuffer({ size: bytes, usage: COPY_SRC_DST }));
+  let best = 0;
+  for (let i = 0; i < 4; i++) {
+    const t0 = performance.now();
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(src, 0, dst, 0, bytes);
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    if (i > 0) best = Math.max(best, (2 * bytes) / ((performance.now() - t0) / 1000));
+  }
+  for (const b of [src, dst]) b?.destroy();
+  return best;
+}
+
 /** Weight bytes one decoded token reads: every matrix once (the tied head reads the whole embedding). */
 function weightBytesPerToken(c: YoutuConfig, weights: 'f32' | 'bf16'): number {
   return modelStats(c).parameters * (weights === 'f32' ? 4 : 2);
@@ -114,13 +147,18 @@ async function measure(
   const fullRow =
     backend.readSync === undefined ? await decodeRate(s.decode, vocab, (id) => seq.append([id])) : null;
   bandwidth = Math.max(bandwidth, await copyBandwidth(backend));
+  const device = 'device' in backend ? (backend.device as CopyDevice) : null;
+  const deviceBandwidth = device === null ? null : await deviceCopyBandwidth(device);
   seq.dispose();
   youtu.dispose();
   const bound = bandwidth / weightBytesPerToken(s.config, weights);
   const name = `${backend.name} ${s.label} ${weights} weights, ${cacheDtype} cache`;
   log(
     `${name}: prefill ${prefillRate.toFixed(1)} tok/s, decode ${greedy.toFixed(2)} tok/s (bound ${bound.toFixed(2)} at ${(bandwidth / 1e9).toFixed(2)} GB/s)` +
-      (fullRow === null ? '' : `, decode with the logits row read back ${fullRow.toFixed(2)} tok/s`),
+      (fullRow === null ? '' : `, decode with the logits row read back ${fullRow.toFixed(2)} tok/s`) +
+      (deviceBandwidth === null
+        ? ''
+        : `; device buffer copy ${(deviceBandwidth / 1e9).toFixed(2)} GB/s, bound ${(deviceBandwidth / weightBytesPerToken(s.config, weights)).toFixed(1)} tok/s`),
   );
   const cases: BenchCase[] = [
     {
@@ -142,6 +180,17 @@ async function measure(
       peer_name: 'bandwidth bound (copy)',
     },
   ];
+  if (deviceBandwidth !== null) {
+    cases.push({
+      case: `${name} decode vs the device's buffer copy`,
+      metric: 'decode',
+      unit: 'tok/s',
+      better: 'higher',
+      ours: greedy,
+      peer: deviceBandwidth / weightBytesPerToken(s.config, weights),
+      peer_name: 'bandwidth bound (copyBufferToBuffer)',
+    });
+  }
   if (fullRow !== null) {
     cases.push({
       case: `${name} decode, logits row read back`,
