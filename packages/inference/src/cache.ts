@@ -115,7 +115,10 @@ export class PagedLatentCache implements LatentCache {
     return { rows: rows.rows, row: rows.length++ };
   }
 
-  /** Every valid row of `layer` (f32 copies, owned by the cache until its next call on this layer). */
+  /**
+   * Every valid row of `layer` as f32 tensors owned by the cache until its next call on this layer: views of the
+   * cache buffer for an f32 cache, widened copies for f16/bf16.
+   */
   read(layer: number): { ckv: Tensor; kPe: Tensor } {
     this.checkLive();
     const rows = this.layers[layer];
