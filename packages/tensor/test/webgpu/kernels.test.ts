@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend, DType, Storage, View } from '../../src/backend.js';
 import { createCpuBackend } from '../../src/backends/cpu/index.js';
+import { isSoftwareDevice } from '../../src/backends/webgpu/device.js';
+import { fixedSubgroupSize } from '../../src/backends/webgpu/kernels/matmul-subgroup.js';
 import { webgpuOrSkip } from './setup.js';
 
 /**
@@ -139,6 +141,13 @@ describe.runIf(gpu)('webgpu kernels match the cpu kernels', { timeout: 120_000 }
     }
   });
 
+  it('software adapters with subgroups get a fixed subgroup size (the subgroup matmul runs)', () => {
+    // lavapipe offers subgroups of 8; the device must request them or matmul falls back to the slower kernel.
+    if (isSoftwareDevice(gpu!.device) && gpu!.device.adapterInfo?.subgroupMinSize) {
+      expect(fixedSubgroupSize(gpu!.device)).toBe(gpu!.device.adapterInfo.subgroupMinSize);
+    }
+  });
+
   it('matmul: tiled, transposed, batched with broadcast, bf16/f16 weights, GEMV', async () => {
     const cases = [
       { batch: 1, m: 70, n: 65, k: 33, transposeA: false, transposeB: false },
@@ -150,6 +159,9 @@ describe.runIf(gpu)('webgpu kernels match the cpu kernels', { timeout: 120_000 }
       { batch: 2, m: 5, n: 7, k: 16, transposeA: false, transposeB: true },
       { batch: 1, m: 1, n: 10, k: 8, transposeA: false, transposeB: true },
       { batch: 1, m: 1, n: 68, k: 8, transposeA: false, transposeB: false },
+      // Several 64x32 tiles of the subgroup kernel (lavapipe), with partial row and column tiles.
+      { batch: 2, m: 70, n: 44, k: 36, transposeA: false, transposeB: false },
+      { batch: 1, m: 130, n: 70, k: 12, transposeA: false, transposeB: true },
     ];
     for (const c of cases) {
       for (const bType of ['f32', 'bf16', 'f16'] as const) {

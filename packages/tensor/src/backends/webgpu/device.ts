@@ -53,7 +53,9 @@ export async function acquireDevice(opts: { device?: GPUDevice } = {}): Promise<
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
   // shader-f16 is optional (SwiftShader lacks it); f16/bf16 storage is unpacked from u32 words without it.
-  const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
+  const requiredFeatures = (['shader-f16', 'subgroups'] as GPUFeatureName[]).filter((f) =>
+    adapter.features.has(f),
+  );
   try {
     const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
     return { device, owned: true };

@@ -17,7 +17,7 @@ function rowsPerThread(p: MatmulParams): { rows: number; side: number } {
 }
 
 /** Loads four consecutive elements starting at element index i (i % 4 == 0) as a vec4. */
-function vec4Loader(name: string, binding: number, dtype: DType): string {
+export function vec4Loader(name: string, binding: number, dtype: DType): string {
   if (dtype === 'f32') {
     return `@group(0) @binding(${binding}) var<storage, read> ${name}: array<vec4<f32>>;
 fn ld4_${name}(i: u32) -> vec4<f32> { return ${name}[i >> 2u]; }`;

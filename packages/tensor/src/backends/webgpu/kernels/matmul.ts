@@ -2,6 +2,7 @@ import type { MatmulParams, Storage } from '../../../backend.js';
 import { type KernelContext, launch } from '../context.js';
 import { grid2d, input, output, PARAMS_WGSL } from '../wgsl.js';
 import { fill } from './fill.js';
+import { fixedSubgroupSize, matmulSubgroup } from './matmul-subgroup.js';
 import { matmulParams, matmulVec4, vec4Eligible } from './matmul-vec4.js';
 
 /** Output tile per workgroup (TILE x TILE), reduction slice per step, and outputs per thread (PER x PER). */
@@ -137,9 +138,12 @@ export function matmul(ctx: KernelContext, a: Storage, b: Storage, out: Storage,
     fill(ctx, out, 0);
     return;
   }
-  // Software adapters run the barrier-free register-blocked kernel; GPUs the shared-memory tiles.
+  // Software adapters run barrier-free register-blocked kernels (the subgroup one where subgroups have
+  // a fixed size, except for GEMV); GPUs the shared-memory tiles.
   if (ctx.software && vec4Eligible(p, b)) {
-    matmulVec4(ctx, a, b, out, p);
+    const subgroup = p.m > 1 ? fixedSubgroupSize(ctx.device) : null;
+    if (subgroup) matmulSubgroup(ctx, a, b, out, p, subgroup);
+    else matmulVec4(ctx, a, b, out, p);
     return;
   }
   if (p.m === 1 && !p.transposeA) {
