@@ -52,7 +52,8 @@ export async function acquireDevice(opts: { device?: GPUDevice } = {}): Promise<
   if (!adapter) throw new BackendError('no WebGPU adapter found (requestAdapter returned null)');
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
-  // shader-f16 is optional (SwiftShader lacks it); f16/bf16 storage is unpacked from u32 words without it.
+  // Both optional: f16/bf16 storage is unpacked from u32 words without shader-f16 (SwiftShader lacks it), and
+  // subgroups only select the faster software-adapter matmul (kernels/matmul-subgroup.ts).
   const requiredFeatures = (['shader-f16', 'subgroups'] as GPUFeatureName[]).filter((f) =>
     adapter.features.has(f),
   );
