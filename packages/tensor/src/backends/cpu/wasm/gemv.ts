@@ -166,9 +166,23 @@ export function residentMemory(storage: Storage): { memory: WebAssembly.Memory; 
   const data = raw(storage);
   const narrow = storage.dtype === 'bf16' && data instanceof Uint16Array;
   if (!(narrow || (storage.dtype === 'f32' && data instanceof Float32Array))) return null;
-  const view = arenaOf.has(data.buffer) ? data : makeResident(storage, data);
-  if (view === null) return null;
-  return { memory: (arenaOf.get(view.buffer) as Arena).kernels.memory, byteOffset: view.byteOffset };
+  const resident = inArena(data, storage);
+  return resident && { memory: resident.arena.kernels.memory, byteOffset: resident.view.byteOffset };
+}
+
+/**
+ * `data` in an arena: where it already is, or moved there now when it is `storage`'s own array (f32 or bf16
+ * words); null when it is in none and cannot be moved.
+ */
+function inArena(
+  data: Float32Array | Uint16Array,
+  storage?: Storage,
+): { view: Float32Array | Uint16Array; arena: Arena } | null {
+  const arena = arenaOf.get(data.buffer);
+  if (arena !== undefined) return { view: data, arena };
+  if (storage === undefined || raw(storage) !== data) return null;
+  const view = makeResident(storage, data);
+  return view && { view, arena: arenaOf.get(view.buffer) as Arena };
 }
 
 let streaming: GemvModule | null | undefined;
@@ -199,16 +213,10 @@ export function wasmGemv(
   batch: GemvBatch = ONE,
 ): boolean {
   if (a.transposed && m > 1) return false;
-  let data = b.data;
-  let arena = b.dtype === 'f16' ? undefined : arenaOf.get(data.buffer);
-  if (arena === undefined && storage !== undefined && b.dtype !== 'f16' && raw(storage) === data) {
-    const view = makeResident(storage, data);
-    if (view !== null) {
-      data = view;
-      arena = arenaOf.get(view.buffer);
-    }
-  }
-  if (arena !== undefined && (k + n) * 4 <= ARENA_SCRATCH_BYTES) {
+  const resident = b.dtype === 'f16' ? null : inArena(b.data, storage);
+  const data = resident?.view ?? b.data;
+  if (resident !== null && (k + n) * 4 <= ARENA_SCRATCH_BYTES) {
+    const { arena } = resident;
     const bytes = data.BYTES_PER_ELEMENT;
     const bPointer = data.byteOffset + b.offset * bytes;
     multiply(arena.kernels, arena.floats, a, bPointer, b, c, cOffset, m, n, k, batch, batch.bStride * bytes);
