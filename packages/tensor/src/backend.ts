@@ -1,13 +1,9 @@
 /**
  * The Backend interface: what every backend (cpu, webgpu) implements.
  *
- * NOTE FOR THE WEBGPU HELPER: implement `createWebGPUBackend(opts: { device?: GPUDevice }): Promise<Backend>`
- * in `src/backends/webgpu/index.ts` (replace the placeholder). Without `opts.device` it imports the optional
- * peer `webgpu` (Dawn: `(await import('webgpu')).create([])`, then `Object.assign(globalThis, globals)`
- * if you need the enums) or uses `navigator.gpu`, and requests the adapter's real limits. Throw
- * `BackendError` when no adapter exists (the conformance suite and `initBackend('auto')` treat that as
- * "webgpu unavailable"), `DeviceError` for device loss / failed allocation (say what was requested and
- * the limit). The tensor layer above this interface:
+ * Backends throw `BackendError` when they cannot start (no WebGPU adapter: `initBackend('auto')` then falls
+ * back to cpu) and `DeviceError` for device loss or a failed allocation (naming what was requested and the
+ * limit). The tensor layer above this interface:
  *   - allocates every output storage itself (`alloc`) and passes it to the kernel, so kernels never allocate
  *     their outputs (they may keep scratch buffers);
  *   - only ever hands a kernel storages that came from the same backend;
