@@ -21,11 +21,27 @@
  * Random numbers: `rng` must produce exactly the stream documented in `src/rng.ts` (Philox4x32-10).
  */
 
-export type DType = 'f32' | 'f16' | 'bf16' | 'i32';
+import { isQuantized, type QuantizedDType, quantLayout } from './quant.js';
+
+/**
+ * Element dtypes, and the block-quantized weight formats q8/q4 (see src/quant.ts for their byte layout), which
+ * only matmul's weight operand, gather's table, `cast` (to a float dtype), `upload` and `read` accept.
+ */
+export type DType = 'f32' | 'f16' | 'bf16' | 'i32' | QuantizedDType;
 export type BackendName = 'cpu' | 'webgpu';
 
-/** Bytes per element of each dtype. */
-export const DTYPE_BYTES: Readonly<Record<DType, number>> = { f32: 4, f16: 2, bf16: 2, i32: 4 };
+/** Bytes per element of each element dtype. */
+export const DTYPE_BYTES: Readonly<Record<Exclude<DType, QuantizedDType>, number>> = {
+  f32: 4,
+  f16: 2,
+  bf16: 2,
+  i32: 4,
+};
+
+/** Bytes of a storage of `size` elements of `dtype` (a quantized one's packed planes). */
+export function storageBytes(size: number, dtype: DType): number {
+  return isQuantized(dtype) ? quantLayout(size, dtype).bytes : size * DTYPE_BYTES[dtype];
+}
 
 /** An opaque handle to `size` elements of `dtype` owned by one backend. Backends extend it. */
 export interface Storage {
@@ -35,9 +51,9 @@ export interface Storage {
 
 /**
  * Host data for `upload`: f32 storage takes Float32Array (or Float64Array in cpu reference mode),
- * i32 takes Int32Array, f16/bf16 take their raw bits as Uint16Array.
+ * i32 takes Int32Array, f16/bf16 take their raw bits as Uint16Array, q8/q4 their packed bytes as Uint8Array.
  */
-export type HostData = Float32Array | Float64Array | Int32Array | Uint16Array;
+export type HostData = Float32Array | Float64Array | Int32Array | Uint16Array | Uint8Array;
 
 export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'silu' | 'gelu' | 'tanh' | 'sigmoid' | 'abs';
 
@@ -188,11 +204,13 @@ export interface Kernels {
    */
   topk(x: Storage, values: Storage, indices: Storage, rows: number, cols: number, k: number): void;
   /**
-   * out f32 [batch, m, n] = a @ b with f32 accumulation. a f32; b f32, f16 or bf16 (weights stored narrow).
+   * out f32 [batch, m, n] = a @ b with f32 accumulation. a f32; b f32, f16 or bf16 (weights stored narrow), or
+   * q8/q4 read in place (never a dequantized copy of the whole weight): its blocks run along b's stored rows
+   * (k with transposeB, n without), and bOffset and bBatchStride are multiples of 32.
    * m = 1 is the decode GEMV path and should be fast.
    */
   matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): void;
-  /** out f32 [n, dim] = table[ids[i]] with table [rows, dim] f32/f16/bf16, ids i32 [n] (in range). */
+  /** out f32 [n, dim] = table[ids[i]] with table [rows, dim] f32/f16/bf16/q8/q4 (q: dim % 32 = 0), ids i32 [n] (in range). */
   gather(table: Storage, ids: Storage, out: Storage, n: number, dim: number): void;
   /** dTable f32 [rows, dim] += dOut f32 [n, dim] rows scattered to ids (duplicates accumulate). */
   scatterAdd(dOut: Storage, ids: Storage, dTable: Storage, n: number, dim: number): void;
@@ -277,7 +295,7 @@ export interface Kernels {
    * softmax(scale · q cacheᵀ) · cache[:, 0:valueDim] over rows 0..length-1. Forward only.
    */
   latentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAttentionParams): void;
-  /** out = x converted to out.dtype (any dtype to any; float to i32 truncates toward zero). */
+  /** out = x converted to out.dtype (any element dtype to any; float to i32 truncates toward zero; q8/q4 to a float dtype). */
   cast(x: Storage, out: Storage): void;
   /** dst view (shape) = src view (shape); same dtype, any dtype. Used for permute, slice, concat, expand. */
   copy(src: View, dst: View, shape: readonly number[]): void;
@@ -297,7 +315,12 @@ export interface Backend extends Kernels {
   free(storage: Storage): void;
   /** Copy host data in (see HostData for the array type of each dtype). */
   upload(storage: Storage, data: HostData): void;
-  /** Copy out: floats (f32/f16/bf16) as Float32Array, i32 as Int32Array. Flushes pending work. */
+  /**
+   * Copy raw bytes into a storage from byte `byteOffset` (a multiple of 4) of its layout (f16/bf16 words, q8/q4
+   * planes, little-endian f32/i32): a load streams a checkpoint tensor into its storage in bounded chunks.
+   */
+  write(storage: Storage, byteOffset: number, bytes: Uint8Array): void;
+  /** Copy out: floats (f32/f16/bf16, q8/q4 dequantized) as Float32Array, i32 as Int32Array. Flushes pending work. */
   read(storage: Storage): Promise<Float32Array | Int32Array>;
   /** Synchronous read, only for host-resident backends (cpu). */
   readSync?(storage: Storage): Float32Array | Int32Array;
@@ -311,4 +334,10 @@ export interface Backend extends Kernels {
 export interface BackendOptions {
   /** WebGPU: use this device instead of requesting one. */
   device?: GPUDevice;
+  /**
+   * WebGPU in Node: let Dawn's native log reach stderr. By default the warnings Dawn prints while it
+   * discovers adapters (`maxDynamicUniformBuffersPerPipelineLayout artificially reduced ...`) are captured
+   * and shown only in the error when no adapter is found. Default: `AGENTLM_VERBOSE=1` in the environment.
+   */
+  verbose?: boolean;
 }

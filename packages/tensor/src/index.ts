@@ -5,6 +5,7 @@ export type {
   BackendOptions,
   DType,
 } from './backend.js';
+export { storageBytes } from './backend.js';
 export { type CpuBackendOptions, createCpuBackend } from './backends/cpu/index.js';
 export { autoFallback, getBackend, initBackend, setBackend } from './backends/index.js';
 export { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from './dtype.js';
@@ -80,4 +81,13 @@ export {
   zeros,
 } from './ops/index.js';
 export { type AdamWOptions, AdamWState, adamw, clipGradNorm, zeroGrad } from './optim.js';
+export {
+  dequantize,
+  isQuantized,
+  QUANT_BLOCK,
+  type QuantizedDType,
+  type QuantLayout,
+  quantize,
+  quantLayout,
+} from './quant.js';
 export { Tensor } from './tensor.js';

@@ -1,5 +1,5 @@
 import type { BackendName } from './backend.js';
-import { DTYPE_BYTES } from './backend.js';
+import { type DType, storageBytes } from './backend.js';
 import { TensorError } from './errors.js';
 import type { Tensor } from './tensor.js';
 
@@ -30,10 +30,10 @@ export function untrackTensor(t: Tensor): void {
 export function trackBytes(
   backend: BackendName,
   size: number,
-  dtype: keyof typeof DTYPE_BYTES,
+  dtype: DType,
   sign: 1 | -1,
 ) {
-  bytesByBackend[backend] += sign * size * DTYPE_BYTES[dtype];
+  bytesByBackend[backend] += sign * storageBytes(size, dtype);
 }
 
 /** Exclude a tensor from disposal by every enclosing tidy scope. Returns it. */

@@ -1,9 +1,10 @@
 import { backward, type GradNode } from './autograd.js';
 import type { Backend, DType, Storage, View } from './backend.js';
-import { BackendError, DisposedError, TensorError } from './errors.js';
+import { BackendError, DisposedError, ShapeError, TensorError } from './errors.js';
 import { contiguousStrides, isRowMajor } from './layout.js';
 import { trackBytes, trackTensor, untrackTensor } from './memory.js';
 import * as ops from './ops/index.js';
+import { isQuantized } from './quant.js';
 import type { MatmulOptions } from './ops/matmul.js';
 
 /** A storage shared by a tensor and its views; freed when the last reference is disposed. */
@@ -148,6 +149,11 @@ export class Tensor {
     if (this._dense?.version === ref.version) return this._dense.ref;
     if (this._dense) releaseRef(this.backend, this._dense.ref);
     this._dense = null;
+    if (isQuantized(this.dtype)) {
+      throw new ShapeError(
+        `a ${this.dtype} view [${this.shape}] (strides [${this.strides}], offset ${this.offset}) is read in place or not at all: only matmul (whole rows) and gather accept it`,
+      );
+    }
     const dense = allocRef(this.backend, this.size, this.dtype);
     this.backend.copy(
       this.view,

@@ -1,4 +1,5 @@
-import { type Backend, DTYPE_BYTES, type DType } from '../backend.js';
+import { type Backend, type DType, storageBytes } from '../backend.js';
+import { isQuantized, QUANT_BLOCK, quantize } from '../quant.js';
 import { getBackend } from '../backends/index.js';
 import { f32ToBf16Bits, f32ToF16Bits } from '../dtype.js';
 import { ShapeError } from '../errors.js';
@@ -25,8 +26,9 @@ function finish(t: Tensor, opts: CreateOptions): Tensor {
   return t;
 }
 
-/** Encode host numbers into the array type `upload` expects for dtype. */
-function encode(data: ArrayLike<number>, dtype: DType): Float32Array | Int32Array | Uint16Array {
+/** Encode host numbers into the array type `upload` expects for dtype (q8/q4: quantized on the host). */
+function encode(data: ArrayLike<number>, dtype: DType): Float32Array | Int32Array | Uint16Array | Uint8Array {
+  if (isQuantized(dtype)) return quantize(data, dtype);
   if (dtype === 'i32') return data instanceof Int32Array ? data : Int32Array.from(data, Math.trunc);
   if (dtype === 'f32') return data instanceof Float32Array ? data : Float32Array.from(data);
   const bits = new Uint16Array(data.length);
@@ -37,24 +39,35 @@ function encode(data: ArrayLike<number>, dtype: DType): Float32Array | Int32Arra
 
 /**
  * A tensor from host data. Default dtype: i32 for an Int32Array, else f32. A Uint16Array with dtype f16
- * or bf16 is taken as raw bits (as read from a safetensors file).
+ * or bf16 is taken as raw bits (as read from a safetensors file). With dtype q8 or q4, numbers are quantized
+ * (see src/quant.ts) and a Uint8Array is taken as the packed bytes; the last dim must be a multiple of 32.
  */
 export function tensor(
-  data: ArrayLike<number> | Float32Array | Int32Array | Uint16Array,
+  data: ArrayLike<number> | Float32Array | Int32Array | Uint16Array | Uint8Array,
   shape: readonly number[],
   opts: CreateOptions = {},
 ): Tensor {
   checkShape('tensor', shape);
   const dtype = opts.dtype ?? (data instanceof Int32Array ? 'i32' : 'f32');
   const size = shape.reduce((a, b) => a * b, 1);
-  if (data.length !== size) {
+  const packed = data instanceof Uint8Array && isQuantized(dtype);
+  if (isQuantized(dtype) && (shape.length === 0 || (shape.at(-1) as number) % QUANT_BLOCK !== 0)) {
+    throw new ShapeError(`tensor: ${dtype} needs a last dim that is a multiple of ${QUANT_BLOCK}, got [${shape}]`);
+  }
+  if (packed && data.length !== storageBytes(size, dtype)) {
+    throw new ShapeError(
+      `tensor: ${data.length} bytes are not a packed ${dtype} [${shape}] (${storageBytes(size, dtype)} bytes)`,
+    );
+  }
+  if (!packed && data.length !== size) {
     throw new ShapeError(
       `tensor: ${data.length} values do not fill shape [${shape}] (${size} elements) ${dtype}`,
     );
   }
   const backend = opts.backend ?? getBackend();
   const t = newTensor(backend, shape, dtype);
-  const raw = data instanceof Uint16Array && DTYPE_BYTES[dtype] === 2 ? data : encode(data, dtype);
+  const asIs = packed || (data instanceof Uint16Array && (dtype === 'f16' || dtype === 'bf16'));
+  const raw = asIs ? (data as Uint16Array | Uint8Array) : encode(data, dtype);
   backend.upload(t.storage, raw);
   return finish(t, opts);
 }
@@ -62,6 +75,7 @@ export function tensor(
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
   checkShape('full', shape);
   const dtype = opts.dtype ?? 'f32';
+  if (isQuantized(dtype)) return tensor(new Float32Array(shape.reduce((x, y) => x * y, 1)).fill(value), shape, opts);
   const backend = opts.backend ?? getBackend();
   const t = newTensor(backend, shape, dtype);
   if (dtype === 'f16' || dtype === 'bf16') {
@@ -108,6 +122,9 @@ function random(
   const [seedLo, seedHi] = seedWords(opts.seed);
   const backend = opts.backend ?? getBackend();
   const dtype = opts.dtype ?? 'f32';
+  if (isQuantized(dtype)) {
+    throw new ShapeError(`${op}: cannot sample ${dtype}; quantize host values with tensor(values, shape, { dtype })`);
+  }
   const t = newTensor(backend, shape, 'f32');
   backend.rng(t.storage, { kind, seedLo, seedHi, a, b });
   if (dtype === 'f32') return finish(t, opts);

@@ -10,7 +10,7 @@ import { newTensor, requireDType, sameBackend, shapeError } from './util.js';
 export function gather(table: Tensor, ids: Tensor): Tensor {
   const ts = [table, ids];
   const backend = sameBackend('gather', ts);
-  requireDType('gather', ts, table, ['f32', 'f16', 'bf16']);
+  requireDType('gather', ts, table, ['f32', 'f16', 'bf16', 'q8', 'q4']);
   requireDType('gather', ts, ids, ['i32']);
   if (table.rank !== 2) throw shapeError('gather', ts, 'table must be [rows, dim]');
   const dim = table.shape[1];

@@ -1,5 +1,6 @@
 import { record } from '../autograd.js';
 import type { Storage } from '../backend.js';
+import { isQuantized, QUANT_BLOCK } from '../quant.js';
 import type { Tensor } from '../tensor.js';
 import { sumToShape } from './reduce.js';
 import { broadcastTo, reshape } from './shape.js';
@@ -13,8 +14,9 @@ export interface MatmulOptions {
 }
 
 /**
- * a [..., M, K] @ b [..., K, N] → f32 [..., M, N], batch dims broadcast. a is f32; b may be f32, f16 or
- * bf16 (stored weights), always accumulated in f32. A 2-D b is shared by every batch matrix without copies.
+ * a [..., M, K] @ b [..., K, N] → f32 [..., M, N], batch dims broadcast. a is f32; b may be f32, f16, bf16
+ * or block-quantized q8/q4 (stored weights, read in place), always accumulated in f32. A 2-D b is shared by
+ * every batch matrix without copies.
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const transposeA = opts.transposeA ?? false;
@@ -22,7 +24,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const ts = [a, b];
   const backend = sameBackend('matmul', ts);
   requireDType('matmul', ts, a, ['f32']);
-  requireDType('matmul', ts, b, ['f32', 'f16', 'bf16']);
+  requireDType('matmul', ts, b, ['f32', 'f16', 'bf16', 'q8', 'q4']);
   if (a.rank < 2 || b.rank < 2) throw shapeError('matmul', ts, 'both operands need at least 2 dims');
   const [ar, ac] = a.shape.slice(-2);
   const [br, bc] = b.shape.slice(-2);
@@ -43,6 +45,9 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     bBatch.length === 0 || sameShape(bBatch, batchShape) ? b : broadcastTo(b, [...batchShape, br, bc]);
   const aIn = matrixOperand(aFull);
   const bIn = matrixOperand(bFull);
+  if (isQuantized(b.dtype) && (bIn.offset % QUANT_BLOCK !== 0 || bIn.batchStride % QUANT_BLOCK !== 0)) {
+    throw shapeError('matmul', ts, `a ${b.dtype} weight is read in whole blocks of ${QUANT_BLOCK}: its view must start and step on one`);
+  }
   const y = newTensor(backend, [...batchShape, m, n], 'f32');
   backend.matmul(aIn.storage, bIn.storage, y.storage, {
     batch,

@@ -1,4 +1,4 @@
-import { type Backend, DTYPE_BYTES, type DType, type HostData, type Storage } from '../../backend.js';
+import { type Backend, type DType, type HostData, type Storage, storageBytes } from '../../backend.js';
 import { DeviceError } from '../../errors.js';
 import { adamw } from './kernels/adamw.js';
 import { attention, attentionBackward } from './kernels/attention.js';
@@ -17,6 +17,7 @@ import { softmax, softmaxBackward } from './kernels/softmax.js';
 import { swiglu, swigluBackward } from './kernels/swiglu.js';
 import { topk } from './kernels/topk.js';
 import { ArrayPool } from './pool.js';
+import { isQuantized } from '../../quant.js';
 import { allocArray, type CpuStorage, raw } from './storage.js';
 
 /** Default bound on the freed arrays a CPU backend keeps for reuse. */
@@ -44,19 +45,31 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
     name: 'cpu',
     alloc(size: number, dtype: DType): CpuStorage {
       try {
-        return { size, dtype, data: pool.take(dtype, size) ?? allocArray(size, dtype, float64) };
+        // the pool keys arrays by length, which for packed q8/q4 bytes is not the element count
+        const pooled = isQuantized(dtype) ? undefined : pool.take(dtype, size);
+        return { size, dtype, data: pooled ?? allocArray(size, dtype, float64) };
       } catch (err) {
-        const bytes = size * DTYPE_BYTES[dtype] * (float64 && dtype === 'f32' ? 2 : 1);
+        const bytes = storageBytes(size, dtype) * (float64 && dtype === 'f32' ? 2 : 1);
         throw new DeviceError(
           `cpu: cannot allocate ${size} ${dtype} elements (${bytes} bytes): ${(err as Error).message}`,
         );
       }
     },
     free(s: Storage) {
-      pool.give(s.dtype, raw(s));
+      if (!isQuantized(s.dtype)) pool.give(s.dtype, raw(s));
     },
     upload(s: Storage, data: HostData) {
       raw(s).set(data);
+    },
+    write(s: Storage, byteOffset: number, bytes: Uint8Array) {
+      const data = raw(s);
+      if (data instanceof Float64Array) {
+        // reference mode keeps f32 as f64: widen the little-endian f32 words
+        const words = new Float32Array(bytes.slice().buffer, 0, bytes.byteLength / 4);
+        data.set(words, byteOffset / 4);
+      } else {
+        new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(bytes, byteOffset);
+      }
     },
     read: async (s) => read(s),
     readSync: read,

@@ -1,11 +1,14 @@
 /// <reference types="@webgpu/types" />
-import { DTYPE_BYTES, type DType, type Storage } from '../../backend.js';
+import { type DType, type Storage, storageBytes } from '../../backend.js';
 import type { DeviceHealth } from './device.js';
 import { align, type Encoder } from './encoder.js';
 import type { BufferPool } from './pool.js';
 import type { Params } from './wgsl.js';
 
-/** A WebGPU storage: `size` elements of `dtype` in a pooled buffer (16-bit dtypes packed two per word). */
+/**
+ * A WebGPU storage: `size` elements of `dtype` in a pooled buffer (16-bit dtypes packed two per word, q8/q4 as
+ * their packed planes: src/quant.ts).
+ */
 export class GPUStorage implements Storage {
   constructor(
     readonly size: number,
@@ -15,7 +18,7 @@ export class GPUStorage implements Storage {
 
   /** Bytes the elements occupy, rounded up to whole 32-bit words. */
   get bytes(): number {
-    return align(this.size * DTYPE_BYTES[this.dtype], 4);
+    return align(storageBytes(this.size, this.dtype), 4);
   }
 }
 
@@ -73,7 +76,7 @@ export function launch(
 
 /** A scratch storage for one kernel; released right after recording (it is reused only after the submit). */
 export function scratch(ctx: KernelContext, size: number, dtype: DType): GPUStorage {
-  const bytes = align(Math.max(1, size) * DTYPE_BYTES[dtype], 4);
+  const bytes = align(storageBytes(Math.max(1, size), dtype), 4);
   return new GPUStorage(size, dtype, ctx.pool.acquire(bytes));
 }
 

@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { BackendError, DeviceError } from '../../errors.js';
+import { dawnVerbose, quietly } from './dawn-log.js';
 
 /** Limits this backend raises from the WebGPU defaults to what the adapter really offers. */
 const RAISED_LIMITS = [
@@ -27,10 +28,10 @@ export interface AcquiredDevice {
 let dawnInstance: GPU | null = null;
 
 /** navigator.gpu in browsers; in Node the optional peer `webgpu` (Dawn), imported only when needed. */
-async function findGPU(): Promise<GPU> {
+async function findGPU(): Promise<{ gpu: GPU; dawn: boolean }> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu) return nav.gpu;
-  if (dawnInstance) return dawnInstance;
+  if (nav?.gpu) return { gpu: nav.gpu, dawn: false };
+  if (dawnInstance) return { gpu: dawnInstance, dawn: true };
   let mod: { create(flags: string[]): GPU; globals: Record<string, unknown> };
   try {
     mod = (await import(/* @vite-ignore */ 'webgpu' as string)) as typeof mod;
@@ -41,15 +42,30 @@ async function findGPU(): Promise<GPU> {
   }
   Object.assign(globalThis, mod.globals);
   dawnInstance = mod.create([]);
-  return dawnInstance;
+  return { gpu: dawnInstance, dawn: true };
+}
+
+/**
+ * The adapter. Dawn discovers adapters inside the first requestAdapter call and prints its limit-clamping
+ * warnings there; unless verbose, they are captured (dawn-log.ts) and shown only when no adapter is found.
+ */
+async function requestAdapter(verbose: boolean | undefined): Promise<GPUAdapter> {
+  const { gpu, dawn } = await findGPU();
+  const request = () => gpu.requestAdapter({ powerPreference: 'high-performance' });
+  const { value, log } =
+    dawn && !dawnVerbose(verbose) ? await quietly(request) : { value: request(), log: '' };
+  const adapter = await value;
+  if (adapter) return adapter;
+  const said = log.trim() ? `; Dawn said: ${log.trim().replace(/\n+/g, ' | ')}` : '';
+  throw new BackendError(`no WebGPU adapter found (requestAdapter returned null)${said}`);
 }
 
 /** Requests an adapter and a device with the adapter's real limits (the default 128 MiB binding is too small). */
-export async function acquireDevice(opts: { device?: GPUDevice } = {}): Promise<AcquiredDevice> {
+export async function acquireDevice(
+  opts: { device?: GPUDevice; verbose?: boolean } = {},
+): Promise<AcquiredDevice> {
   if (opts.device) return { device: opts.device, owned: false };
-  const gpu = await findGPU();
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new BackendError('no WebGPU adapter found (requestAdapter returned null)');
+  const adapter = await requestAdapter(opts.verbose);
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
   // Both optional: f16/bf16 storage is unpacked from u32 words without shader-f16 (SwiftShader lacks it), and

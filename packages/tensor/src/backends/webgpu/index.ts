@@ -2,12 +2,13 @@
 import {
   type Backend,
   type BackendOptions,
-  DTYPE_BYTES,
   type DType,
   type HostData,
   type Storage,
+  storageBytes,
 } from '../../backend.js';
 import { bf16BitsToF32, f16BitsToF32 } from '../../dtype.js';
+import { dequantize, isQuantized } from '../../quant.js';
 import { GPUStorage, gpu, type KernelContext } from './context.js';
 import { acquireDevice, DeviceHealth, isSoftwareDevice } from './device.js';
 import { align, Encoder, type EncoderStats } from './encoder.js';
@@ -63,7 +64,7 @@ export async function createWebGPUBackend(opts: BackendOptions = {}): Promise<We
     name: 'webgpu',
     device,
     alloc(size: number, dtype: DType): Storage {
-      return new GPUStorage(size, dtype, pool.acquire(align(Math.max(1, size) * DTYPE_BYTES[dtype], 4)));
+      return new GPUStorage(size, dtype, pool.acquire(align(storageBytes(Math.max(1, size), dtype), 4)));
     },
     free(storage: Storage): void {
       if (!destroyed) pool.release(gpu(storage).buffer);
@@ -72,18 +73,23 @@ export async function createWebGPUBackend(opts: BackendOptions = {}): Promise<We
       health.check();
       const s = gpu(storage);
       const src = data instanceof Float64Array ? Float32Array.from(data) : data;
-      const bytes = src.byteLength;
+      const bytes = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
       // writeBuffer wants a multiple of 4 bytes: an odd count of 16-bit elements is padded by one.
-      if (bytes % 4 === 0) device.queue.writeBuffer(s.buffer, 0, src.buffer, src.byteOffset, bytes);
-      else {
-        const padded = new Uint8Array(align(bytes, 4));
-        padded.set(new Uint8Array(src.buffer, src.byteOffset, bytes));
-        device.queue.writeBuffer(s.buffer, 0, padded);
-      }
+      const words = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
+      device.queue.writeBuffer(s.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+    },
+    write(storage: Storage, byteOffset: number, bytes: Uint8Array): void {
+      health.check();
+      // writeBuffer wants a multiple of 4 bytes: a ragged tail is padded (the storage's bytes are word-aligned)
+      const data = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
+      device.queue.writeBuffer(gpu(storage).buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
     },
     async read(storage: Storage): Promise<Float32Array | Int32Array> {
       const s = gpu(storage);
-      const bytes = await encoder.read(s.buffer, s.size * DTYPE_BYTES[s.dtype]);
+      const bytes = await encoder.read(s.buffer, storageBytes(s.size, s.dtype));
+      if (isQuantized(s.dtype)) {
+        return dequantize(new Uint8Array(bytes), s.dtype, s.size, 0, s.size, new Float32Array(s.size));
+      }
       if (s.dtype === 'i32') return new Int32Array(bytes);
       if (s.dtype === 'f32') return new Float32Array(bytes);
       return widen16(new Uint16Array(bytes), s.dtype);
@@ -132,4 +138,11 @@ export async function createWebGPUBackend(opts: BackendOptions = {}): Promise<We
     adamw: (param, grad, m, v, p) => adamw(ctx, param, grad, m, v, p),
   };
   return backend;
+}
+
+/** `bytes` zero-padded to a whole number of 32-bit words (what writeBuffer accepts). */
+function padTo4(bytes: Uint8Array): Uint8Array {
+  const padded = new Uint8Array(align(bytes.byteLength, 4));
+  padded.set(bytes);
+  return padded;
 }

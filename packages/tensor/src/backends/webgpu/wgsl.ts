@@ -80,6 +80,8 @@ export function loader(name: string, dtype: DType): string {
   let w = ${name}[i >> 1u];
   return bitcast<f32>(select(w << 16u, w & 0xffff0000u, (i & 1u) == 1u));
 }`;
+    default:
+      throw new Error(`no element loader for ${dtype}: q8/q4 are read by the quantized kernels only`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { MatmulParams, Storage } from '../../../backend.js';
+import { isQuantized } from '../../../quant.js';
 import { type FloatArray, floats, raw } from '../storage.js';
 import { wasmGemm } from '../wasm/gemm.js';
 import { wasmGemv } from '../wasm/gemv.js';
@@ -16,7 +17,7 @@ export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): v
   const A = floats(a);
   const C = floats(out);
   const { m, n, k } = p;
-  const wasm = A instanceof Float32Array && C instanceof Float32Array;
+  const wasm = A instanceof Float32Array && C instanceof Float32Array && !isQuantized(b.dtype);
   let B: FloatArray | null = null; // f16/bf16 weights are decoded only if the TypeScript path needs them
   const make = (size: number): FloatArray =>
     A instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
@@ -41,6 +42,7 @@ export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): v
     const bOff = (p.bOffset ?? 0) + batch * p.bBatchStride;
     const cOff = batch * m * n;
     if (wasm && m >= 8 && wasmGemm(...operands(aOff, bOff), C as Float32Array, cOff, m, n, k)) continue;
+    // the reference path decodes a narrow or quantized B once per call
     B ??= b.dtype === 'f32' ? floats(b) : toFloatArray(b);
     const Ap = p.transposeA ? transpose(A, aOff, k, m, make(m * k)) : A.subarray(aOff, aOff + m * k);
     if (!p.transposeB && m < 8) {

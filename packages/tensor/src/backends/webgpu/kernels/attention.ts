@@ -2,6 +2,7 @@ import type { AttentionParams, Storage } from '../../../backend.js';
 import { type KernelContext, launch } from '../context.js';
 import { grid2d, output, PARAMS_WGSL, Params } from '../wgsl.js';
 import { attentionRows } from './attention-rows.js';
+import { attentionFlash } from './attention-flash.js';
 
 /** Keys per block of the online softmax; also the workgroup size (one thread per key of a block). */
 export const BLOCK = 64;
@@ -121,6 +122,7 @@ export function attention(
   const rows = p.batch * p.heads * p.tq;
   if (rows === 0) return;
   // Software adapters (lavapipe) run the barrier-free one-thread-per-row kernels.
+  if (process.env.ATT_FLASH) { attentionFlash(ctx, q, k, v, out, lse, p); return; }
   if (ctx.software) {
     attentionRows(ctx, q, k, v, out, lse, p);
     return;
