@@ -27,12 +27,7 @@ export function untrackTensor(t: Tensor): void {
   for (const scope of scopes) scope.delete(t);
 }
 
-export function trackBytes(
-  backend: BackendName,
-  size: number,
-  dtype: DType,
-  sign: 1 | -1,
-) {
+export function trackBytes(backend: BackendName, size: number, dtype: DType, sign: 1 | -1) {
   bytesByBackend[backend] += sign * storageBytes(size, dtype);
 }
 

@@ -4,8 +4,8 @@ import { BackendError, DisposedError, ShapeError, TensorError } from './errors.j
 import { contiguousStrides, isRowMajor } from './layout.js';
 import { trackBytes, trackTensor, untrackTensor } from './memory.js';
 import * as ops from './ops/index.js';
-import { isQuantized } from './quant.js';
 import type { MatmulOptions } from './ops/matmul.js';
+import { isQuantized } from './quant.js';
 
 /** A storage shared by a tensor and its views; freed when the last reference is disposed. */
 export interface StorageRef {

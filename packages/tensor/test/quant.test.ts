@@ -83,7 +83,14 @@ describe.each(schemes)('%s tensors on the f64 reference', (dtype) => {
   it('reads back dequantized', async () => {
     const values = weights(64 * 3, 3);
     const t = tensor(values, [3, 64], { dtype, backend });
-    const want = dequantize(quantize(values, dtype), dtype, values.length, 0, values.length, new Float32Array(192));
+    const want = dequantize(
+      quantize(values, dtype),
+      dtype,
+      values.length,
+      0,
+      values.length,
+      new Float32Array(192),
+    );
     expect([...(await t.data())]).toEqual([...want]);
     const packed = tensor(quantize(values, dtype), [3, 64], { dtype, backend });
     expect([...(await packed.data())]).toEqual([...want]);

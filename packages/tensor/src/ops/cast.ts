@@ -11,7 +11,11 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   const backend = sameBackend('cast', [x]);
   if (dtype === x.dtype) return reshape(x, x.shape);
   if (isQuantized(dtype)) {
-    throw shapeError('cast', [x], `cannot cast to ${dtype} on the device; quantize host values with tensor(values, shape, { dtype })`);
+    throw shapeError(
+      'cast',
+      [x],
+      `cannot cast to ${dtype} on the device; quantize host values with tensor(values, shape, { dtype })`,
+    );
   }
   const y = newTensor(backend, x.shape, dtype);
   backend.cast(x.storage, y.storage);

@@ -1,8 +1,8 @@
 import { type Backend, type DType, storageBytes } from '../backend.js';
-import { isQuantized, QUANT_BLOCK, quantize } from '../quant.js';
 import { getBackend } from '../backends/index.js';
 import { f32ToBf16Bits, f32ToF16Bits } from '../dtype.js';
 import { ShapeError } from '../errors.js';
+import { isQuantized, QUANT_BLOCK, quantize } from '../quant.js';
 import { seedWords } from '../rng.js';
 import { Tensor } from '../tensor.js';
 import { newTensor } from './util.js';
@@ -52,7 +52,9 @@ export function tensor(
   const size = shape.reduce((a, b) => a * b, 1);
   const packed = data instanceof Uint8Array && isQuantized(dtype);
   if (isQuantized(dtype) && (shape.length === 0 || (shape.at(-1) as number) % QUANT_BLOCK !== 0)) {
-    throw new ShapeError(`tensor: ${dtype} needs a last dim that is a multiple of ${QUANT_BLOCK}, got [${shape}]`);
+    throw new ShapeError(
+      `tensor: ${dtype} needs a last dim that is a multiple of ${QUANT_BLOCK}, got [${shape}]`,
+    );
   }
   if (packed && data.length !== storageBytes(size, dtype)) {
     throw new ShapeError(
@@ -75,7 +77,8 @@ export function tensor(
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
   checkShape('full', shape);
   const dtype = opts.dtype ?? 'f32';
-  if (isQuantized(dtype)) return tensor(new Float32Array(shape.reduce((x, y) => x * y, 1)).fill(value), shape, opts);
+  if (isQuantized(dtype))
+    return tensor(new Float32Array(shape.reduce((x, y) => x * y, 1)).fill(value), shape, opts);
   const backend = opts.backend ?? getBackend();
   const t = newTensor(backend, shape, dtype);
   if (dtype === 'f16' || dtype === 'bf16') {
@@ -123,7 +126,9 @@ function random(
   const backend = opts.backend ?? getBackend();
   const dtype = opts.dtype ?? 'f32';
   if (isQuantized(dtype)) {
-    throw new ShapeError(`${op}: cannot sample ${dtype}; quantize host values with tensor(values, shape, { dtype })`);
+    throw new ShapeError(
+      `${op}: cannot sample ${dtype}; quantize host values with tensor(values, shape, { dtype })`,
+    );
   }
   const t = newTensor(backend, shape, 'f32');
   backend.rng(t.storage, { kind, seedLo, seedHi, a, b });

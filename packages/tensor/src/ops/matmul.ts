@@ -46,7 +46,11 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const aIn = matrixOperand(aFull);
   const bIn = matrixOperand(bFull);
   if (isQuantized(b.dtype) && (bIn.offset % QUANT_BLOCK !== 0 || bIn.batchStride % QUANT_BLOCK !== 0)) {
-    throw shapeError('matmul', ts, `a ${b.dtype} weight is read in whole blocks of ${QUANT_BLOCK}: its view must start and step on one`);
+    throw shapeError(
+      'matmul',
+      ts,
+      `a ${b.dtype} weight is read in whole blocks of ${QUANT_BLOCK}: its view must start and step on one`,
+    );
   }
   const y = newTensor(backend, [...batchShape, m, n], 'f32');
   backend.matmul(aIn.storage, bIn.storage, y.storage, {

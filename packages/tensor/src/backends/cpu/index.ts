@@ -1,5 +1,6 @@
 import { type Backend, type DType, type HostData, type Storage, storageBytes } from '../../backend.js';
 import { DeviceError } from '../../errors.js';
+import { isQuantized } from '../../quant.js';
 import { adamw } from './kernels/adamw.js';
 import { attention, attentionBackward } from './kernels/attention.js';
 import { cast, toFloatArray } from './kernels/cast.js';
@@ -17,7 +18,6 @@ import { softmax, softmaxBackward } from './kernels/softmax.js';
 import { swiglu, swigluBackward } from './kernels/swiglu.js';
 import { topk } from './kernels/topk.js';
 import { ArrayPool } from './pool.js';
-import { isQuantized } from '../../quant.js';
 import { allocArray, type CpuStorage, raw } from './storage.js';
 
 /** Default bound on the freed arrays a CPU backend keeps for reuse. */

@@ -82,7 +82,13 @@ export async function createWebGPUBackend(opts: BackendOptions = {}): Promise<We
       health.check();
       // writeBuffer wants a multiple of 4 bytes: a ragged tail is padded (the storage's bytes are word-aligned)
       const data = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
-      device.queue.writeBuffer(gpu(storage).buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
+      device.queue.writeBuffer(
+        gpu(storage).buffer,
+        byteOffset,
+        data.buffer,
+        data.byteOffset,
+        data.byteLength,
+      );
     },
     async read(storage: Storage): Promise<Float32Array | Int32Array> {
       const s = gpu(storage);
