@@ -143,8 +143,8 @@ $<HTMLButtonElement>('train-start').addEventListener('click', () => {
 function drawLoss(): void {
   const svg = $('loss-chart');
   if (lossPoints.length < 2) return;
-  const max = Math.max(...lossPoints);
-  const min = Math.min(...lossPoints);
+  const max = lossPoints.reduce((a, b) => Math.max(a, b));
+  const min = lossPoints.reduce((a, b) => Math.min(a, b));
   const x = (i: number) => 10 + (380 * i) / (lossPoints.length - 1);
   const y = (v: number) => 150 - (140 * (v - min)) / Math.max(1e-9, max - min);
   const d = lossPoints.map((v, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join('');

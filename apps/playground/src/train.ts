@@ -61,8 +61,13 @@ export async function trainNano(
   const eos = tokenizer.eosId as number;
   const stream: number[] = [];
   for (const d of docs) {
-    if ('text' in d) stream.push(...tokenizer.encode(d.text, { parseSpecialTokens: false }), eos);
-    else if ('messages' in d) stream.push(...encodeChat(tokenizer, d.messages, { tools: d.tools }).ids, eos);
+    // loops, not push(...ids): a long document's ids would overflow the call stack as arguments
+    const ids =
+      'text' in d
+        ? tokenizer.encode(d.text, { parseSpecialTokens: false })
+        : encodeChat(tokenizer, d.messages, { tools: d.tools }).ids;
+    for (const id of ids) stream.push(id);
+    stream.push(eos);
   }
   const span = TRAIN_SETTINGS.seqLen + 1;
   const sequences = Array.from({ length: Math.floor(stream.length / span) }, (_, i) => ({

@@ -274,7 +274,7 @@ async function prefill(
   for (let at = common; at < promptIds.length; at += chunk) {
     const piece = promptIds.slice(at, at + chunk);
     last = await ticket.run(() => step(piece));
-    cachedIds.push(...piece);
+    for (const id of piece) cachedIds.push(id); // not push(...piece): a long chunk overflows the stack
   }
   return last as StepOutput;
 }

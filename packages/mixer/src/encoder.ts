@@ -59,10 +59,12 @@ export function byteEncoder(): MixerEncoder {
       const ids: number[] = [];
       let last = 0;
       for (const m of text.matchAll(SPECIAL_PATTERN)) {
-        ids.push(...utf8.encode(text.slice(last, m.index)), 256 + AGENT_SPECIAL_TOKENS.indexOf(m[0]));
+        for (const id of utf8.encode(text.slice(last, m.index))) ids.push(id);
+        ids.push(256 + AGENT_SPECIAL_TOKENS.indexOf(m[0]));
         last = m.index + m[0].length;
       }
-      ids.push(...utf8.encode(text.slice(last)));
+      // loops, not push(...ids): a long document's ids would overflow the call stack as arguments
+      for (const id of utf8.encode(text.slice(last))) ids.push(id);
       return ids;
     },
   } as unknown as Tokenizer;

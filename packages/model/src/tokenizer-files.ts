@@ -50,7 +50,9 @@ export async function readTokenizerFacts(dir: string): Promise<TokenizerFacts> {
   for (const [token, id] of Object.entries(vocab)) ids.set(token, id);
   for (const added of (tok.added_tokens ?? []) as { id: number; content: string }[])
     ids.set(added.content, added.id);
-  const vocabSize = Math.max(-1, ...ids.values()) + 1;
+  // a loop, not Math.max(...ids): spreading a real vocabulary (128k ids) overflows the call stack
+  let vocabSize = 0;
+  for (const id of ids.values()) vocabSize = Math.max(vocabSize, id + 1);
   const config = (await readJson(join(dir, 'tokenizer_config.json'))) ?? {};
   const special = (key: string): number | null => {
     const v = config[key];

@@ -51,8 +51,8 @@ export function svgLinePlot(series: PlotSeries[], opts: PlotOptions): string {
   const tf = (y: number) => (opts.logY ? Math.log10(y) : y);
   const xs = finite.map((p) => p[0]);
   const ys = finite.map((p) => tf(p[1]));
-  let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
-  let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  let [x0, x1] = xs.length ? extent(xs) : [0, 1];
+  let [y0, y1] = ys.length ? extent(ys) : [0, 1];
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) [y0, y1] = [y0 - 0.5, y1 + 0.5];
   const pad = (y1 - y0) * 0.05;
@@ -111,4 +111,15 @@ export function svgLinePlot(series: PlotSeries[], opts: PlotOptions): string {
   }
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
+}
+
+/** [min, max] of a non-empty list, by a loop (spreading a long run's points as arguments overflows the stack). */
+function extent(values: readonly number[]): [number, number] {
+  let lo = values[0];
+  let hi = values[0];
+  for (const v of values) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return [lo, hi];
 }
