@@ -16,7 +16,7 @@ import {
 import type { LatentCache } from './cache.js';
 import type { YoutuConfig } from './config.js';
 import { ModelInputError } from './errors.js';
-import { AbsorbedDecoder } from './layers/absorbed-decode.js';
+import { AbsorbedDecoder, type DecodeSlot } from './layers/absorbed-decode.js';
 import { type AttentionMode, decoderLayer } from './layers/decoder.js';
 import { linear } from './layers/linear.js';
 import { storageDType, type WeightSpec, weightSpecs } from './weights.js';
@@ -235,7 +235,11 @@ export class YoutuModel {
       );
     }
     if (kind === 'decode' && t === 1 && cache.appendRow !== undefined) {
-      return this.decodeOne(idsIn[0] as number, startPos, cache as Required<LatentCache>);
+      const appendRow = cache.appendRow.bind(cache);
+      const backend = this.backend;
+      return this.decodeSlots([
+        { id: idsIn[0] as number, position: startPos, appendRow: (layer) => appendRow(layer, backend) },
+      ]);
     }
     return tidy(() =>
       noGrad(() => {
@@ -258,21 +262,51 @@ export class YoutuModel {
     );
   }
 
-  /** The absorbed decode of one token through the decoder's fixed kernel chain (the cache read in place). */
-  private decodeOne(id: number, position: number, cache: Required<LatentCache>): Tensor {
+  /**
+   * One absorbed decode step for B sequences at once: `ids[b]` runs at the position after `caches[b]`'s contents
+   * and appends its row there. Returns logits [B, vocab] (row b for sequence b), equal to B separate
+   * `decodeStep`s: the weight products run once over the B rows, attention per sequence over its own cache.
+   * The caches must be distinct and implement `appendRow`. No autograd; the caller owns the result.
+   */
+  decodeBatch(ids: ArrayLike<number>, caches: readonly LatentCache[]): Tensor {
+    if (ids.length !== caches.length || ids.length === 0) {
+      throw new ModelInputError(
+        `decodeBatch: expected one id per cache (at least one), got ${ids.length} ids and ${caches.length} caches`,
+      );
+    }
+    this.checkIdValues(ids, 'decodeBatch');
+    if (new Set(caches).size !== caches.length) {
+      throw new ModelInputError(
+        'decodeBatch: a cache appears twice (each sequence decodes one token per step)',
+      );
+    }
+    const slots = caches.map((cache, b) => {
+      const position = cache.length(0);
+      if (cache.appendRow === undefined) {
+        throw new ModelInputError(
+          `decodeBatch: cache ${b} has no appendRow (the decode writes rows in place)`,
+        );
+      }
+      if (position >= this.config.maxPositionEmbeddings) {
+        throw new ModelInputError(
+          `decodeBatch: sequence ${b} is at position ${position}, past max_position_embeddings ${this.config.maxPositionEmbeddings}`,
+        );
+      }
+      const appendRow = cache.appendRow.bind(cache);
+      return { id: ids[b] as number, position, appendRow: (layer: number) => appendRow(layer, this.backend) };
+    });
+    return this.decodeSlots(slots);
+  }
+
+  /** The absorbed decode through the decoder's fixed kernel chain (each cache read in place). */
+  private decodeSlots(slots: DecodeSlot[]): Tensor {
     const backend = this.backend;
     if (this.decoder?.backend !== backend) {
       this.decoder?.dispose();
       this.decoder = new AbsorbedDecoder(this.config, backend);
     }
-    const logits = zeros([1, this.config.vocabSize], { backend });
-    this.decoder.step(
-      (name) => this.weight(name),
-      id,
-      position,
-      (layer) => cache.appendRow(layer, backend),
-      logits,
-    );
+    const logits = zeros([slots.length, this.config.vocabSize], { backend });
+    this.decoder.step((name) => this.weight(name), slots, logits);
     return logits;
   }
 
