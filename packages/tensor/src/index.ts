@@ -26,6 +26,7 @@ export {
   contiguous,
   crossEntropy,
   div,
+  empty,
   eq,
   exp,
   full,

@@ -21,6 +21,15 @@ function checkShape(op: string, shape: readonly number[]): void {
   }
 }
 
+/** A quantized tensor's rows are whole blocks. */
+function checkBlocks(op: string, shape: readonly number[], dtype: DType): void {
+  if (isQuantized(dtype) && (shape.length === 0 || (shape.at(-1) as number) % QUANT_BLOCK !== 0)) {
+    throw new ShapeError(
+      `${op}: ${dtype} needs a last dim that is a multiple of ${QUANT_BLOCK}, got [${shape}]`,
+    );
+  }
+}
+
 function finish(t: Tensor, opts: CreateOptions): Tensor {
   if (opts.requiresGrad) t.requiresGrad = true;
   return t;
@@ -51,11 +60,7 @@ export function tensor(
   const dtype = opts.dtype ?? (data instanceof Int32Array ? 'i32' : 'f32');
   const size = shape.reduce((a, b) => a * b, 1);
   const packed = data instanceof Uint8Array && isQuantized(dtype);
-  if (isQuantized(dtype) && (shape.length === 0 || (shape.at(-1) as number) % QUANT_BLOCK !== 0)) {
-    throw new ShapeError(
-      `tensor: ${dtype} needs a last dim that is a multiple of ${QUANT_BLOCK}, got [${shape}]`,
-    );
-  }
+  checkBlocks('tensor', shape, dtype);
   if (packed && data.length !== storageBytes(size, dtype)) {
     throw new ShapeError(
       `tensor: ${data.length} bytes are not a packed ${dtype} [${shape}] (${storageBytes(size, dtype)} bytes)`,
@@ -72,6 +77,17 @@ export function tensor(
   const raw = asIs ? (data as Uint16Array | Uint8Array) : encode(data, dtype);
   backend.upload(t.storage, raw);
   return finish(t, opts);
+}
+
+/**
+ * A tensor of any dtype whose contents are undefined until written (e.g. with `backend.write`, as a checkpoint
+ * load streams bytes into it).
+ */
+export function empty(shape: readonly number[], opts: CreateOptions = {}): Tensor {
+  checkShape('empty', shape);
+  const dtype = opts.dtype ?? 'f32';
+  checkBlocks('empty', shape, dtype);
+  return finish(newTensor(opts.backend ?? getBackend(), shape, dtype), opts);
 }
 
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {

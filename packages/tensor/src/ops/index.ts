@@ -9,6 +9,7 @@ export {
   alias,
   arange,
   type CreateOptions,
+  empty,
   full,
   ones,
   type RandomOptions,
