@@ -1,3 +1,7 @@
 import { defineConfig } from 'vitest/config';
+import { quietDawnInTests } from './src/testing.js';
+
+// Workers' stderr reaches the terminal through this process: Dawn's limit-clamping warnings stop here.
+quietDawnInTests();
 
 export default defineConfig({ test: { include: ['test/**/*.test.ts'] } });

@@ -13,9 +13,13 @@ import { formatError } from './report.js';
 export function buildProgram(): Command {
   const program = new Command('agentlm')
     .description('Build and run lightweight agentic language models (Youtu-LLM recipe) on WebGPU and CPU.')
-    .option('--verbose', 'print full stack traces on errors')
+    .option('--verbose', "print full stack traces on errors and Dawn's (WebGPU's) native log")
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // read by every backend start, in this process and in the workers it spawns
+    .hook('preAction', (cmd) => {
+      if (cmd.opts().verbose === true) process.env.AGENTLM_VERBOSE = '1';
+    });
   for (const register of [
     registerTokenizer,
     registerModel,

@@ -1,5 +1,6 @@
 import type { Backend } from './backend.js';
 import { initBackend } from './backends/index.js';
+import { hideDawnNoise } from './backends/webgpu/dawn-log.js';
 import { BackendError } from './errors.js';
 
 /**
@@ -15,4 +16,12 @@ export async function webgpuForTests(): Promise<{ gpu: Backend | null; reason: s
     if (err instanceof BackendError) return { gpu: null, reason: err.message };
     throw err;
   }
+}
+
+/**
+ * For a test runner's config (vitest.config.ts runs in the main process): drop Dawn's limit-clamping
+ * warnings from the worker output it relays (see `hideDawnNoise`). `AGENTLM_VERBOSE=1` keeps them.
+ */
+export function quietDawnInTests(): void {
+  hideDawnNoise(process.stderr);
 }
