@@ -147,6 +147,13 @@ describe('OpenAI-compatible server (chat)', () => {
         },
         /tools\[0\].function.name/,
       ],
+      [
+        {
+          messages: [{ role: 'user', content: 'x' }],
+          tools: [{ type: 'function', function: { name: 'odd', parameters: { type: 'nonsense' } } }],
+        },
+        /tools\[0\].function.parameters: tool "odd": not a valid JSON Schema/,
+      ],
       [{ messages: [{ role: 'user', content: 'x' }], tool_choice: 'sometimes' }, /tool_choice/],
       [
         {
