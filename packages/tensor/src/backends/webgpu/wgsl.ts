@@ -1,4 +1,6 @@
 import type { DType } from '../../backend.js';
+import { isQuantized } from '../../quant.js';
+import { quantInput } from './quant-wgsl.js';
 
 /**
  * Shared WGSL building blocks. Every kernel reads its scalar parameters from one uniform block of
@@ -60,8 +62,15 @@ function arrayType(dtype: DType): string {
   return dtype === 'f32' ? 'f32' : dtype === 'i32' ? 'i32' : 'u32';
 }
 
-/** Declares binding `binding` as `name` and defines `ld_<name>(i) -> f32` for its element i. */
-export function input(name: string, binding: number, dtype: DType): string {
+/**
+ * Declares binding `binding` as `name` and defines `ld_<name>(i) -> f32` for its element i. A q8/q4 storage
+ * needs `planesSlot`, the first of its two plane-offset parameter words (quant-wgsl.ts: planeWords).
+ */
+export function input(name: string, binding: number, dtype: DType, planesSlot?: number): string {
+  if (isQuantized(dtype)) {
+    if (planesSlot === undefined) throw new Error(`input ${name}: a ${dtype} storage needs its plane words`);
+    return quantInput(name, binding, dtype, planesSlot);
+  }
   const decl = `@group(0) @binding(${binding}) var<storage, read> ${name}: array<${arrayType(dtype)}>;`;
   return `${decl}\n${loader(name, dtype)}`;
 }
@@ -81,7 +90,9 @@ export function loader(name: string, dtype: DType): string {
   return bitcast<f32>(select(w << 16u, w & 0xffff0000u, (i & 1u) == 1u));
 }`;
     default:
-      throw new Error(`no element loader for ${dtype}: q8/q4 are read by the quantized kernels only`);
+      throw new Error(
+        `no element loader for ${dtype}: q8/q4 storages are declared with input(..., planesSlot)`,
+      );
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Storage } from '../../../backend.js';
 import { type KernelContext, launch } from '../context.js';
+import { planeWords } from '../quant-wgsl.js';
 import {
   ENTRY_1D,
   input,
@@ -11,13 +12,15 @@ import {
   threads,
 } from '../wgsl.js';
 
-/** out = x converted to out.dtype. 16-bit outputs are written one packed word (two elements) per thread. */
+/** out = x converted to out.dtype (q8/q4 x: dequantized). 16-bit outputs are written one packed word (two elements) per thread. */
 export function cast(ctx: KernelContext, x: Storage, out: Storage): void {
   const n = out.size;
   if (n === 0) return;
   const packed = out.dtype === 'f16' || out.dtype === 'bf16';
   const exactInt = x.dtype === 'i32' && out.dtype === 'i32';
-  const xDecl = exactInt ? '@group(0) @binding(1) var<storage, read> x: array<i32>;' : input('x', 1, x.dtype);
+  const xDecl = exactInt
+    ? '@group(0) @binding(1) var<storage, read> x: array<i32>;'
+    : input('x', 1, x.dtype, 1);
   let body: string;
   if (packed) {
     const enc = out.dtype === 'f16' ? 'to_f16' : 'to_bf16';
@@ -43,7 +46,7 @@ ${ENTRY_1D} {
     ctx,
     `cast ${x.dtype}->${out.dtype}`,
     code,
-    new Params().u(n),
+    new Params().u(n, ...planeWords(x)),
     [x, out],
     threads(packed ? n / 2 : n),
   );

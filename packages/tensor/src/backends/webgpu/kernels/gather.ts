@@ -1,8 +1,9 @@
 import type { Storage } from '../../../backend.js';
 import { type KernelContext, launch } from '../context.js';
+import { planeWords } from '../quant-wgsl.js';
 import { ENTRY_1D, input, output, PARAMS_WGSL, Params, THREAD_INDEX_WGSL, threads } from '../wgsl.js';
 
-/** out [n, dim] = table[ids[i]] (table f32, f16 or bf16; out f32), one thread per output element. */
+/** out [n, dim] = table[ids[i]] (table f32, f16, bf16, or q8/q4 dequantized; out f32), one thread per output element. */
 export function gather(
   ctx: KernelContext,
   table: Storage,
@@ -13,7 +14,7 @@ export function gather(
 ): void {
   if (n * dim === 0) return;
   const code = `${PARAMS_WGSL}${THREAD_INDEX_WGSL}
-${input('table', 1, table.dtype)}
+${input('table', 1, table.dtype, 2)}
 @group(0) @binding(2) var<storage, read> ids: array<i32>;
 ${output('out', 3)}
 ${ENTRY_1D} {
@@ -22,5 +23,12 @@ ${ENTRY_1D} {
   let dim = pu(1u);
   out[i] = ld_table(u32(ids[i / dim]) * dim + i % dim);
 }`;
-  launch(ctx, 'gather', code, new Params().u(n * dim, dim), [table, ids, out], threads(n * dim));
+  launch(
+    ctx,
+    'gather',
+    code,
+    new Params().u(n * dim, dim, ...planeWords(table)),
+    [table, ids, out],
+    threads(n * dim),
+  );
 }

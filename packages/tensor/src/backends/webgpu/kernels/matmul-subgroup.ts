@@ -96,5 +96,5 @@ export function matmulSubgroup(
 ): void {
   const tiles = Math.ceil(p.m / (ROWS * ROW_GROUPS)) * Math.ceil(p.n / (4 * S));
   const [x, y] = grid2d(tiles);
-  launch(ctx, 'matmul (subgroup)', code(p, b.dtype, S), matmulParams(p), [a, b, out], [x, y, p.batch]);
+  launch(ctx, 'matmul (subgroup)', code(p, b.dtype, S), matmulParams(p, b), [a, b, out], [x, y, p.batch]);
 }

@@ -1,5 +1,7 @@
 import type { DType, MatmulParams, Storage } from '../../../backend.js';
+import { isQuantized } from '../../../quant.js';
 import { type KernelContext, launch } from '../context.js';
+import { planeWords, quantInput } from '../quant-wgsl.js';
 import { grid2d, PARAMS_WGSL, Params } from '../wgsl.js';
 
 /**
@@ -18,6 +20,7 @@ function rowsPerThread(p: MatmulParams): { rows: number; side: number } {
 
 /** Loads four consecutive elements starting at element index i (i % 4 == 0) as a vec4. */
 export function vec4Loader(name: string, binding: number, dtype: DType): string {
+  if (isQuantized(dtype)) return quantInput(name, binding, dtype, MATMUL_PLANES);
   if (dtype === 'f32') {
     return `@group(0) @binding(${binding}) var<storage, read> ${name}: array<vec4<f32>>;
 fn ld4_${name}(i: u32) -> vec4<f32> { return ${name}[i >> 2u]; }`;
@@ -30,8 +33,11 @@ fn ld4_${name}(i: u32) -> vec4<f32> { return ${name}[i >> 2u]; }`;
 fn ld4_${name}(i: u32) -> vec4<f32> { let w = ${name}[i >> 2u]; return ${unpack}; }`;
 }
 
-/** Parameter words of every matmul kernel (this one and matmul.ts): m, n, k, aBatchStride, bBatchStride, batch, aOffset, bOffset. */
-export function matmulParams(p: MatmulParams): Params {
+/**
+ * Parameter words of every matmul kernel (this one and matmul.ts): m, n, k, aBatchStride, bBatchStride, batch,
+ * aOffset, bOffset, then at MATMUL_PLANES b's plane words when b is q8/q4 (quant-wgsl.ts).
+ */
+export function matmulParams(p: MatmulParams, b: Storage): Params {
   return new Params().u(
     p.m,
     p.n,
@@ -41,8 +47,12 @@ export function matmulParams(p: MatmulParams): Params {
     p.batch,
     p.aOffset ?? 0,
     p.bOffset ?? 0,
+    ...planeWords(b),
   );
 }
+
+/** The parameter word where a quantized b's plane words start (see matmulParams). */
+export const MATMUL_PLANES = 8;
 
 export function vec4Eligible(p: MatmulParams, b: Storage): boolean {
   const bAligned = p.transposeB || p.n % 4 === 0;
@@ -109,5 +119,5 @@ export function matmulVec4(ctx: KernelContext, a: Storage, b: Storage, out: Stor
   const { rows, side } = rowsPerThread(p);
   const tiles = Math.ceil(p.m / (rows * side)) * Math.ceil(p.n / ((4 * SIDE * SIDE) / side));
   const [x, y] = grid2d(tiles);
-  launch(ctx, 'matmul (vec4)', code(p, b.dtype), matmulParams(p), [a, b, out], [x, y, p.batch]);
+  launch(ctx, 'matmul (vec4)', code(p, b.dtype), matmulParams(p, b), [a, b, out], [x, y, p.batch]);
 }

@@ -1,9 +1,11 @@
 import type { MatmulParams, Storage } from '../../../backend.js';
+import { isQuantized } from '../../../quant.js';
 import { type KernelContext, launch } from '../context.js';
 import { grid2d, input, output, PARAMS_WGSL } from '../wgsl.js';
 import { fill } from './fill.js';
+import { matmulQuantGemv } from './matmul-quant.js';
 import { fixedSubgroupSize, matmulSubgroup } from './matmul-subgroup.js';
-import { matmulParams, matmulVec4, vec4Eligible } from './matmul-vec4.js';
+import { MATMUL_PLANES, matmulParams, matmulVec4, vec4Eligible } from './matmul-vec4.js';
 
 /** Output tile per workgroup (TILE x TILE), reduction slice per step, and outputs per thread (PER x PER). */
 const TILE = 64;
@@ -36,7 +38,7 @@ function tiledCode(p: MatmulParams, bType: Storage['dtype']): string {
     : `let kk = e / ${TILE}u; let c = e % ${TILE}u;`;
   return `${PARAMS_WGSL}
 ${input('a', 1, 'f32')}
-${input('b', 2, bType)}
+${input('b', 2, bType, MATMUL_PLANES)}
 ${output('out', 3)}
 var<workgroup> As: array<f32, ${TILE * TK}>;
 var<workgroup> Bs: array<f32, ${TILE * TK}>;
@@ -96,7 +98,7 @@ const GEMV_LANES = 64;
 function gemvCode(p: MatmulParams, bType: Storage['dtype']): string {
   const head = `${PARAMS_WGSL}
 ${input('a', 1, 'f32')}
-${input('b', 2, bType)}
+${input('b', 2, bType, MATMUL_PLANES)}
 ${output('out', 3)}`;
   if (!p.transposeB) {
     return `${head}
@@ -131,11 +133,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 }`;
 }
 
-/** out [batch, m, n] = a @ b (f32 accumulation; b may be stored f16/bf16). */
+/** out [batch, m, n] = a @ b (f32 accumulation; b may be stored f16/bf16 or q8/q4). */
 export function matmul(ctx: KernelContext, a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
   if (out.size === 0) return;
   if (p.k === 0) {
     fill(ctx, out, 0);
+    return;
+  }
+  // A q8/q4 weight's decode GEMV reads whole blocks (x as vec4s: a aligned to 4); larger m dequantizes in the
+  // kernels below through their b loaders.
+  if (isQuantized(b.dtype) && p.m === 1 && !p.transposeA && vec4Eligible(p, b)) {
+    matmulQuantGemv(ctx, a, b, out, p);
     return;
   }
   // Software adapters run barrier-free register-blocked kernels (the subgroup one where subgroups have
@@ -149,9 +157,9 @@ export function matmul(ctx: KernelContext, a: Storage, b: Storage, out: Storage,
   if (p.m === 1 && !p.transposeA) {
     const perGroup = p.transposeB ? GEMV_ROWS : 256;
     const [x, y] = grid2d(Math.ceil(p.n / perGroup));
-    launch(ctx, 'matmul (gemv)', gemvCode(p, b.dtype), matmulParams(p), [a, b, out], [x, y, p.batch]);
+    launch(ctx, 'matmul (gemv)', gemvCode(p, b.dtype), matmulParams(p, b), [a, b, out], [x, y, p.batch]);
     return;
   }
   const groups: [number, number, number] = [Math.ceil(p.n / TILE), Math.ceil(p.m / TILE), p.batch];
-  launch(ctx, 'matmul', tiledCode(p, b.dtype), matmulParams(p), [a, b, out], groups);
+  launch(ctx, 'matmul', tiledCode(p, b.dtype), matmulParams(p, b), [a, b, out], groups);
 }
