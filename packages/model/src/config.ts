@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from './errors.js';
+import type { QuantizationConfig } from './quantized.js';
 
 /** YaRN context extension as DeepSeek-V2/V3 define it (HF `rope_scaling` / `rope_parameters` with type yarn). */
 export interface YarnScaling {
@@ -50,6 +51,8 @@ export interface YoutuConfig {
   initializerRange: number;
   embeddingInitializerRange: number;
   torchDtype: TorchDType;
+  /** `quantization_config` of a checkpoint stored quantized (agentlm's q8/q4, see quantized.ts); absent otherwise. */
+  quantization?: QuantizationConfig;
 }
 
 type Json = Record<string, unknown>;
@@ -147,6 +150,25 @@ function parseRope(
   return { theta, scaling: type === 'yarn' ? parseYarn(b, maxPositionEmbeddings) : null };
 }
 
+/**
+ * `quantization_config`: agentlm's own block formats only (a GPTQ or AWQ checkpoint is refused here, by name,
+ * rather than failing later on tensors it cannot read).
+ */
+function parseQuantization(r: FieldReader): QuantizationConfig | null {
+  const block = r.obj.quantization_config;
+  if (block === undefined || block === null) return null;
+  if (typeof block !== 'object' || Array.isArray(block)) {
+    throw new ConfigError(r.file, 'quantization_config', `must be an object, got ${JSON.stringify(block)}`);
+  }
+  const q = new FieldReader(r.file, block as Json, 'quantization_config.');
+  q.oneOf('quant_method', ['agentlm'] as const, 'agentlm');
+  const format = q.oneOf('format', ['q8', 'q4'] as const, 'q8');
+  const groupSize = q.positiveInt('group_size', 32);
+  if (groupSize !== 32)
+    throw new ConfigError(r.file, 'quantization_config.group_size', `must be 32, got ${groupSize}`);
+  return { format, groupSize };
+}
+
 /** The default initializer_range of HF YoutuConfig: 2/sqrt(5·d). */
 export function defaultInitializerRange(hiddenSize: number): number {
   return 2 / Math.sqrt(5 * hiddenSize);
@@ -209,6 +231,8 @@ export function parseConfig(json: unknown, file = 'config.json'): YoutuConfig {
       : 2 * initializerRange,
     torchDtype: r.oneOf('torch_dtype', ['float32', 'float16', 'bfloat16'] as const, 'bfloat16'),
   };
+  const quantization = parseQuantization(r);
+  if (quantization !== null) config.quantization = quantization;
   if ((json as Json).attention_bias === true) {
     throw new ConfigError(
       file,
@@ -285,6 +309,15 @@ export function configToJSON(c: YoutuConfig): Record<string, unknown> {
     embedding_initializer_range: c.embeddingInitializerRange,
     use_cache: true,
     torch_dtype: c.torchDtype,
+    ...(c.quantization === undefined
+      ? {}
+      : {
+          quantization_config: {
+            quant_method: 'agentlm',
+            format: c.quantization.format,
+            group_size: c.quantization.groupSize,
+          },
+        }),
   };
 }
 

@@ -22,6 +22,8 @@ export {
   type ModelFiles,
 } from './load.js';
 export { type ForwardOptions, type ForwardResult, type IncrementalOptions, YoutuModel } from './model.js';
+export { type QuantizeOptions, quantizeCheckpoint } from './quantize.js';
+export { type QuantizationConfig, quantFormatFor } from './quantized.js';
 export {
   type ByteSource,
   byteSourceOf,

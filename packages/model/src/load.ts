@@ -1,9 +1,20 @@
-import { type Backend, type DType, getBackend, type Tensor, tensor } from '@agentlm/tensor';
+import {
+  type Backend,
+  type DType,
+  empty,
+  getBackend,
+  QUANT_BLOCK,
+  type QuantizedDType,
+  storageBytes,
+  type Tensor,
+} from '@agentlm/tensor';
 import { parseConfig, readConfig, type YoutuConfig } from './config.js';
 import { CheckpointError, ConfigError } from './errors.js';
+import { planWeight, streamWeight, type WeightPlan } from './load-weight.js';
 import { YoutuModel } from './model.js';
-import { type ByteSource, byteSourceOf, Checkpoint, decodeTensor, type TensorEntry } from './safetensors.js';
-import { numel, storageDType, type WeightSpec, weightSpecs } from './weights.js';
+import { type PlaneEntry, planeEntries, storedFormat } from './quantized.js';
+import { type ByteSource, byteSourceOf, Checkpoint, type TensorEntry } from './safetensors.js';
+import { numel, type WeightSpec, weightSpecs } from './weights.js';
 
 export interface LoadProgress {
   /** Tensors on the device so far, of `total`. */
@@ -18,10 +29,20 @@ export interface LoadProgress {
 export interface LoadOptions {
   /** Default: the tensor package's default backend. */
   backend?: Backend;
-  /** Storage dtype of the weights on the device (default f32; bf16/f16 halve memory, math stays f32). */
+  /**
+   * Storage dtype of the weights on the device. Default: the checkpoint's own (a bf16 checkpoint loads as bf16, a
+   * quantized one stays quantized; never a silent f32 copy). f32/f16/bf16 convert (math is f32 whatever the
+   * storage); q8/q4 quantize a float checkpoint while it streams in (see quantFormatFor for which weights).
+   * RMSNorm weights are f32 always.
+   */
   dtype?: DType;
   /** Mark f32 weights trainable (default true for f32). */
   requiresGrad?: boolean;
+  /**
+   * Refuse a checkpoint holding NaN or ±Infinity, naming the first such tensor and element (default true; checked
+   * band by band as the bytes stream in). false loads it anyway, for inspection tools.
+   */
+  checkFinite?: boolean;
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -34,10 +55,14 @@ function listNames(names: string[]): string {
     : `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`;
 }
 
-/** Checks names, shapes and dtypes of a checkpoint against a config before anything touches the device. */
+const FLOAT_DTYPES = ['F32', 'F16', 'BF16', 'F64'];
+
+/**
+ * Checks names, shapes and dtypes of a checkpoint against a config before anything touches the device. A weight
+ * stored quantized (I8 or U8 values) must come with its scale (and q4's minimum) planes of the right shapes.
+ */
 export function checkCheckpoint(config: YoutuConfig, ckpt: Checkpoint): WeightSpec[] {
   const specs = weightSpecs(config);
-  const expected = new Set(specs.map((s) => s.name));
   const missing = specs.filter((s) => !ckpt.entries.has(s.name)).map((s) => s.name);
   if (missing.length > 0)
     throw new CheckpointError(
@@ -46,6 +71,41 @@ export function checkCheckpoint(config: YoutuConfig, ckpt: Checkpoint): WeightSp
       missing[0],
       'MISSING_TENSOR',
     );
+  const expected = new Set<string>();
+  for (const s of specs) {
+    const e = ckpt.entries.get(s.name) as TensorEntry;
+    const format = storedFormat(e);
+    const planes = format === null ? [{ name: s.name, shape: s.shape }] : quantizedPlanes(s, format, e);
+    for (const plane of planes) {
+      const found = ckpt.entries.get(plane.name);
+      if (found === undefined) {
+        throw new CheckpointError(
+          `missing: ${s.name} is stored ${format}`,
+          e.file,
+          plane.name,
+          'MISSING_TENSOR',
+        );
+      }
+      if (found.shape.length !== plane.shape.length || found.shape.some((d, i) => d !== plane.shape[i])) {
+        throw new CheckpointError(
+          `wrong shape: expected [${plane.shape}], found [${found.shape}]`,
+          found.file,
+          plane.name,
+          'SHAPE',
+        );
+      }
+      const dtypes = 'dtype' in plane ? [plane.dtype] : FLOAT_DTYPES;
+      if (!dtypes.includes(found.dtype)) {
+        throw new CheckpointError(
+          `unsupported weight dtype ${found.dtype} (${dtypes.join(', ')}${format === null ? ', or I8/U8 quantized' : ''})`,
+          found.file,
+          plane.name,
+          'DTYPE',
+        );
+      }
+      expected.add(plane.name);
+    }
+  }
   const extra = [...ckpt.entries.keys()].filter(
     (n) =>
       !expected.has(n) &&
@@ -54,26 +114,20 @@ export function checkCheckpoint(config: YoutuConfig, ckpt: Checkpoint): WeightSp
   );
   if (extra.length > 0)
     throw new CheckpointError(`unexpected tensors: ${listNames(extra)}`, ckpt.dir, extra[0], 'EXTRA_TENSOR');
-  for (const s of specs) {
-    const e = ckpt.entries.get(s.name) as TensorEntry;
-    if (e.shape.length !== s.shape.length || e.shape.some((d, i) => d !== s.shape[i])) {
-      throw new CheckpointError(
-        `wrong shape: expected [${s.shape}], found [${e.shape}]`,
-        e.file,
-        s.name,
-        'SHAPE',
-      );
-    }
-    if (!['F32', 'F16', 'BF16', 'F64'].includes(e.dtype)) {
-      throw new CheckpointError(
-        `unsupported weight dtype ${e.dtype} (F32, F16, BF16 or F64)`,
-        e.file,
-        s.name,
-        'DTYPE',
-      );
-    }
-  }
   return specs;
+}
+
+/** The planes a weight stored quantized must have; its rows must be whole blocks. */
+function quantizedPlanes(spec: WeightSpec, format: QuantizedDType, entry: TensorEntry): PlaneEntry[] {
+  if (spec.shape.length !== 2 || spec.shape[1] % QUANT_BLOCK !== 0) {
+    throw new CheckpointError(
+      `stored ${entry.dtype} (${format}), but a [${spec.shape}] weight cannot be quantized in blocks of ${QUANT_BLOCK}`,
+      entry.file,
+      spec.name,
+      'DTYPE',
+    );
+  }
+  return planeEntries(spec, format);
 }
 
 type BufferLimits = { maxStorageBufferBindingSize?: number; maxBufferSize?: number };
@@ -88,24 +142,12 @@ function maxBufferBytes(backend: Backend): number {
   );
 }
 
-/** One tensor from its stored bytes: 16-bit data goes up as raw bits when the device dtype matches. */
-function upload(
-  entry: TensorEntry,
-  bytes: Uint8Array,
-  opts: { backend: Backend; dtype: DType; requiresGrad: boolean },
-): Tensor {
-  const sameHalf =
-    (entry.dtype === 'BF16' && opts.dtype === 'bf16') || (entry.dtype === 'F16' && opts.dtype === 'f16');
-  const data = sameHalf
-    ? new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2)
-    : decodeTensor(bytes, entry.dtype, { file: entry.file, tensor: entry.name });
-  return tensor(data, entry.shape, opts);
-}
-
 /**
  * Loads an HF checkpoint directory (config.json + model.safetensors or shards): validates every name, shape
- * and dtype first (missing / extra tensors named, expected vs found shapes), then streams the tensors to the
- * device one at a time. On any failure every tensor already uploaded is freed before the error propagates.
+ * and dtype first (missing / extra tensors named, expected vs found shapes), then streams each tensor in bounded
+ * bands straight into its storage on the device (one copy of the weights: no whole-tensor staging buffer),
+ * converting or quantizing on the way when `dtype` asks. On any failure every tensor already made is freed before
+ * the error propagates.
  * A stored `lm_head.weight` is ignored when the head is tied.
  */
 export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<YoutuModel> {
@@ -150,30 +192,41 @@ async function loadCheckpoint(
   opts: LoadOptions,
 ): Promise<YoutuModel> {
   const backend = opts.backend ?? getBackend();
-  const dtype = opts.dtype ?? 'f32';
-  const requiresGrad = opts.requiresGrad ?? dtype === 'f32';
+  const checkFinite = opts.checkFinite ?? true;
   const params = new Map<string, Tensor>();
   try {
     const specs = checkCheckpoint(config, ckpt);
-    const bytesOf = (s: WeightSpec) => numel(s.shape) * (storageDType(s, dtype) === 'f32' ? 4 : 2);
+    const plans = specs.map((spec) =>
+      planWeight(spec, ckpt.entries.get(spec.name) as TensorEntry, opts.dtype),
+    );
+    const bytesOf = (p: WeightPlan) => storageBytes(numel(p.spec.shape), p.target);
     const limit = maxBufferBytes(backend);
-    const totalBytes = specs.reduce((n, s) => n + bytesOf(s), 0);
-    for (const s of specs) {
-      if (bytesOf(s) > limit) {
+    const totalBytes = plans.reduce((n, p) => n + bytesOf(p), 0);
+    for (const p of plans) {
+      if (bytesOf(p) > limit) {
         throw new CheckpointError(
-          `needs a ${bytesOf(s)}-byte buffer, over the device limit of ${limit} bytes`,
+          `needs a ${bytesOf(p)}-byte buffer, over the device limit of ${limit} bytes`,
           dir,
-          s.name,
+          p.spec.name,
           'DEVICE_LIMIT',
         );
       }
     }
     let loadedBytes = 0;
-    for (const s of specs) {
-      const { entry, bytes } = await ckpt.readRaw(s.name);
-      params.set(s.name, upload(entry, bytes, { backend, dtype: storageDType(s, dtype), requiresGrad }));
-      loadedBytes += bytesOf(s);
-      opts.onProgress?.({ loaded: params.size, total: specs.length, name: s.name, loadedBytes, totalBytes });
+    for (const p of plans) {
+      const requiresGrad = p.target === 'f32' && (opts.requiresGrad ?? true);
+      const t = empty(p.spec.shape, { backend, dtype: p.target });
+      params.set(p.spec.name, t);
+      await streamWeight(ckpt, p, t, checkFinite);
+      t.requiresGrad = requiresGrad;
+      loadedBytes += bytesOf(p);
+      opts.onProgress?.({
+        loaded: params.size,
+        total: specs.length,
+        name: p.spec.name,
+        loadedBytes,
+        totalBytes,
+      });
     }
     return YoutuModel.fromParams(config, params);
   } catch (err) {

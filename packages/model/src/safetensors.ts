@@ -211,13 +211,15 @@ export class SafetensorsFile {
   }
 
   /** The raw little-endian bytes of one tensor, in a fresh (aligned) buffer. */
-  async readBytes(name: string): Promise<Uint8Array> {
+  /** `length` bytes of a tensor's data from byte `offset` of it (default: all of it). */
+  async readBytes(name: string, offset = 0, length?: number): Promise<Uint8Array> {
     const e = this.entries.get(name);
     if (e === undefined) throw new CheckpointError('no such tensor', this.file, name, 'MISSING_TENSOR');
-    const bytes = await this.source.read(e.byteOffset, e.byteLength);
-    if (bytes.byteLength !== e.byteLength)
+    const want = length ?? e.byteLength - offset;
+    const bytes = await this.source.read(e.byteOffset + offset, want);
+    if (bytes.byteLength !== want)
       throw new CheckpointError(
-        `short read (${bytes.byteLength} of ${e.byteLength} bytes)`,
+        `short read (${bytes.byteLength} of ${want} bytes from byte ${offset})`,
         this.file,
         name,
         'TRUNCATED',
@@ -377,10 +379,20 @@ export class Checkpoint {
 
   /** One tensor's raw bytes and entry, read from its shard on demand. */
   async readRaw(name: string): Promise<{ entry: TensorEntry; bytes: Uint8Array }> {
+    return { entry: this.entry(name), bytes: await this.readRange(name, 0) };
+  }
+
+  /** `length` bytes of one tensor's data from byte `offset` of it (default: to its end): loads stream in bands. */
+  async readRange(name: string, offset: number, length?: number): Promise<Uint8Array> {
+    const entry = this.entry(name);
+    const file = this.files.find((f) => f.file === entry.file) as SafetensorsFile;
+    return file.readBytes(name, offset, length);
+  }
+
+  private entry(name: string): TensorEntry {
     const entry = this.entries.get(name);
     if (entry === undefined) throw new CheckpointError('no such tensor', this.dir, name, 'MISSING_TENSOR');
-    const file = this.files.find((f) => f.file === entry.file) as SafetensorsFile;
-    return { entry, bytes: await file.readBytes(name) };
+    return entry;
   }
 
   /** One tensor decoded to f32 (i32 for I32). */
@@ -418,7 +430,7 @@ async function exists(path: string): Promise<boolean> {
 /** A tensor to write: its bytes are produced on demand, one tensor at a time, so the writer holds only one. */
 export interface TensorToWrite {
   name: string;
-  dtype: 'F32' | 'F16' | 'BF16' | 'I32';
+  dtype: 'F32' | 'F16' | 'BF16' | 'I32' | 'I8' | 'U8';
   shape: readonly number[];
   bytes: () => Promise<Uint8Array> | Uint8Array;
 }
