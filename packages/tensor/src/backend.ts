@@ -249,6 +249,21 @@ export interface Kernels {
     v: number,
     ignoreIndex: number,
   ): void;
+  /**
+   * Optional: crossEntropy's loss and weight and crossEntropyBackward's dLogits with scale 1, in one pass
+   * (dLogits may alias logits). Where a backend lacks it, linearCrossEntropy runs the two kernels above.
+   */
+  crossEntropyGrad?(
+    logits: Storage,
+    targets: Storage,
+    mask: Storage | null,
+    loss: Storage,
+    weight: Storage,
+    dLogits: Storage,
+    n: number,
+    v: number,
+    ignoreIndex: number,
+  ): void;
   /** out = x * rstd * w, rstd f32 [rows] = 1/sqrt(mean(x^2)+eps); x rows x cols, w f32 [cols]. */
   rmsNorm(x: Storage, w: Storage, out: Storage, rstd: Storage, rows: number, cols: number, eps: number): void;
   /** dx [rows, cols] and dw [cols] (overwritten, summed over rows) from the saved rstd. */

@@ -48,6 +48,7 @@ export {
 } from './elementwise.js';
 export { rmsNorm, swiglu } from './fused.js';
 export { gather } from './gather.js';
+export { type LinearCrossEntropyOptions, linearCrossEntropy } from './linear-cross-entropy.js';
 export { type MatmulOptions, matmul } from './matmul.js';
 export { argmax, max, mean, sum } from './reduce.js';
 export { type RopeOptions, rope, ropeFrequencies, type YarnScaling } from './rope.js';

@@ -15,6 +15,7 @@ import {
   ge,
   gelu,
   gt,
+  linearCrossEntropy,
   log,
   logSoftmax,
   lt,
@@ -350,6 +351,18 @@ function nnCases(): Case[] {
     inputs: [f([2, 3, 17]), f([2, 3], { kind: 'targets', max: 17 }), f([2, 3], { kind: 'mask' })],
     run: ([x, t, m]) => crossEntropy(x, t, { mask: m }),
   });
+  // the fused head + loss, over one chunk and over several (the last one short), with ignored and masked rows
+  for (const [lead, d, v, chunkRows] of [
+    [[7], 5, 19, undefined],
+    [[2, 5], 6, 33, 3],
+  ] as [number[], number, number, number | undefined][]) {
+    cases.push({
+      name: `linearCrossEntropy [${lead},${d}]·[${v},${d}]ᵀ, chunks of ${chunkRows ?? 'all'}`,
+      inputs: [f([...lead, d]), f([v, d]), f(lead, { kind: 'targets', max: v }), f(lead, { kind: 'mask' })],
+      run: ([x, w, t, m]) => linearCrossEntropy(x, w, t, { mask: m, chunkRows }),
+      composed: ([x, w, t, m]) => crossEntropy(matmul(x, w, { transposeB: true }), t, { mask: m }),
+    });
+  }
   for (const shape of [
     [3, 17],
     [2, 1000],

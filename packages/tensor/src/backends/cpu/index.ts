@@ -5,7 +5,7 @@ import { adamw } from './kernels/adamw.js';
 import { attention, attentionBackward } from './kernels/attention.js';
 import { cast, toFloatArray } from './kernels/cast.js';
 import { copy } from './kernels/copy.js';
-import { crossEntropy, crossEntropyBackward } from './kernels/cross-entropy.js';
+import { crossEntropy, crossEntropyBackward, crossEntropyGrad } from './kernels/cross-entropy.js';
 import { binary, unary, where } from './kernels/elementwise.js';
 import { fill, rng } from './kernels/fill.js';
 import { gather, scatterAdd } from './kernels/gather.js';
@@ -91,6 +91,7 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
     softmaxBackward,
     crossEntropy,
     crossEntropyBackward,
+    crossEntropyGrad,
     rmsNorm,
     rmsNormBackward,
     swiglu,
