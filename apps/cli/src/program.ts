@@ -4,6 +4,7 @@ import { registerGenerate } from './commands/generate.js';
 import { registerInference } from './commands/inference.js';
 import { registerMix } from './commands/mix.js';
 import { registerModel } from './commands/model.js';
+import { registerQuantize } from './commands/quantize.js';
 import { registerSynth } from './commands/synth.js';
 import { registerTokenizer } from './commands/tokenizer.js';
 import { registerTrain } from './commands/train.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   for (const register of [
     registerTokenizer,
     registerModel,
+    registerQuantize,
     registerMix,
     registerSynth,
     registerTrain,

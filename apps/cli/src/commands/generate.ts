@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { loadModel, ModelInputError } from '@agentlm/model';
-import { initBackend, noGrad, tidy } from '@agentlm/tensor';
+import { type DType, initBackend, noGrad, tidy } from '@agentlm/tensor';
 import type { Command } from 'commander';
 
 /** Parses `--ids 1,2,3` into token ids. */
@@ -19,15 +19,29 @@ async function logits(opts: {
   model: string;
   ids: string;
   backend: string;
+  dtype: string;
+  checkFinite: boolean;
   allPositions?: boolean;
   out: string;
 }): Promise<void> {
+  const dtypes = ['auto', 'f32', 'bf16', 'f16', 'q8', 'q4'] as const;
+  if (!dtypes.includes(opts.dtype as (typeof dtypes)[number])) {
+    throw new ModelInputError(
+      `--dtype must be one of ${dtypes.join(', ')}, got ${JSON.stringify(opts.dtype)}`,
+    );
+  }
   if (opts.backend !== 'cpu' && opts.backend !== 'webgpu') {
     throw new ModelInputError(`--backend must be cpu or webgpu, got ${JSON.stringify(opts.backend)}`);
   }
   const ids = parseIds(opts.ids);
   const backend = await initBackend(opts.backend);
-  const model = await loadModel(opts.model, { backend, requiresGrad: false });
+  const dtype = opts.dtype === 'auto' ? undefined : (opts.dtype as DType);
+  const model = await loadModel(opts.model, {
+    backend,
+    dtype,
+    requiresGrad: false,
+    checkFinite: opts.checkFinite,
+  });
   const out = tidy(() => noGrad(() => model.forward([ids]).logits));
   const data = (await out.data()) as Float32Array;
   out.dispose();
@@ -47,6 +61,11 @@ export function registerGenerate(program: Command): void {
     .requiredOption('--model <dir>', 'checkpoint directory (config.json + safetensors)')
     .requiredOption('--ids <ids>', 'comma-separated token ids, e.g. 1,2,3')
     .option('--backend <name>', 'cpu or webgpu', 'cpu')
+    .option('--dtype <dtype>', "weight dtype: auto (the checkpoint's own), f32, bf16, f16, q8, q4", 'auto')
+    .option(
+      '--no-check-finite',
+      'load weights holding NaN or ±Infinity instead of refusing them (inspection)',
+    )
     .option('--all-positions', 'write the logits of every position (default: the last one only)')
     .requiredOption('--out <file>', 'output JSON file: {ids, positions, vocab_size, logits: number[][]}')
     .action(logits);

@@ -6,6 +6,7 @@ import {
   clockTool,
   createServer,
   type GenerateOptions,
+  type LoadEngineOptions,
   type LoadedEngine,
   loadEngine,
   ModelDirError,
@@ -35,12 +36,18 @@ interface SamplingFlags {
 
 const BACKENDS = ['auto', 'cpu', 'webgpu'];
 const DTYPES = ['f32', 'bf16', 'f16'];
+/** Weight dtypes: `auto` keeps the checkpoint's own; q8/q4 quantize a float checkpoint while it loads. */
+const WEIGHT_DTYPES = ['auto', ...DTYPES, 'q8', 'q4'];
 
 function withLoadOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--model <dir>', 'model directory (config.json + safetensors, optional tokenizer files)')
     .option('--backend <name>', `compute backend: ${BACKENDS.join(', ')}`, 'auto')
-    .option('--dtype <dtype>', `weight storage dtype on the device: ${DTYPES.join(', ')}`, 'f32')
+    .option(
+      '--dtype <dtype>',
+      `weight storage dtype on the device: ${WEIGHT_DTYPES.join(', ')} (auto: the checkpoint's own; q8/q4 quantize on load)`,
+      'auto',
+    )
     .option('--cache-dtype <dtype>', `latent KV cache storage dtype: ${DTYPES.join(', ')}`, 'f32');
 }
 
@@ -84,10 +91,15 @@ function sampling(f: SamplingFlags): GenerateOptions {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }
 
+function weightsDtype(flag: string): LoadEngineOptions['weightsDtype'] {
+  const dtype = choice('--dtype', flag, WEIGHT_DTYPES);
+  return dtype === 'auto' ? undefined : (dtype as LoadEngineOptions['weightsDtype']);
+}
+
 async function load(f: LoadFlags, maxRequests?: number): Promise<LoadedEngine> {
   return loadEngine(f.model, {
     backend: choice('--backend', f.backend, BACKENDS) as 'auto' | 'cpu' | 'webgpu',
-    weightsDtype: choice('--dtype', f.dtype, DTYPES) as CacheDType,
+    weightsDtype: weightsDtype(f.dtype),
     dtype: choice('--cache-dtype', f.cacheDtype, DTYPES) as CacheDType,
     maxRequests,
   });
@@ -121,7 +133,8 @@ async function generate(
   const decodeRate = r.completionTokens > 1 ? ((r.completionTokens - 1) / decodeS).toFixed(1) : '-';
   process.stderr.write(
     `${r.promptTokens} prompt + ${r.completionTokens} generated tokens (${r.finishReason}${r.stoppedBy === null ? '' : ` by ${JSON.stringify(r.stoppedBy)}`}), ` +
-      `prefill ${(r.promptTokens / prefillS).toFixed(1)} tok/s, decode ${decodeRate} tok/s, seed ${r.seed}\n`,
+      `prefill ${(r.promptTokens / prefillS).toFixed(1)} tok/s (first token after ${prefillS.toFixed(2)} s), ` +
+      `decode ${decodeRate} tok/s, resident ${(process.memoryUsage.rss() / 2 ** 30).toFixed(2)} GiB, seed ${r.seed}\n`,
   );
 }
 
