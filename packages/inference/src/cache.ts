@@ -159,8 +159,34 @@ export class PagedLatentCache implements LatentCache {
     this.disposed = true;
   }
 
-  /** The layer's rows with room for `t` more tokens, growing the buffers when needed. */
-  private reserve(layer: number, t: number): LayerRows {
+  /**
+   * Grows every layer's buffer to hold `tokens` tokens in all (a whole number of chunks, at most `maxTokens`), so
+   * that the sequence reaches that length without allocating again; never shrinks.
+   */
+  reserveTokens(tokens: number): void {
+    this.checkLive();
+    if (tokens > this.maxTokens) {
+      throw new CacheError(`cannot reserve ${tokens} tokens: the cache limit is ${this.maxTokens}`);
+    }
+    for (let layer = 0; layer < this.config.numHiddenLayers; layer++) {
+      if (tokens > (this.layers[layer]?.rows.shape[0] ?? 0))
+        this.reserve(layer, tokens - this.length(layer), true);
+    }
+  }
+
+  /** Bytes a cache with `options` holds once `reserveTokens(tokens)` has run on it (from empty). */
+  static reservedBytes(config: YoutuConfig, options: LatentCacheOptions, tokens: number): number {
+    const chunk = options.chunkTokens ?? 256;
+    const limit = Math.min(options.maxTokens ?? config.maxPositionEmbeddings, config.maxPositionEmbeddings);
+    const capacity = Math.min(Math.ceil(tokens / chunk) * chunk, limit);
+    return capacity * latentBytesPerToken(config, options.dtype ?? 'f32');
+  }
+
+  /**
+   * The layer's rows with room for `t` more tokens, growing the buffers when needed: by doubling (appends stay
+   * amortised O(rows)), or to exactly the chunks needed when `exact` (a reservation of known size).
+   */
+  private reserve(layer: number, t: number, exact = false): LayerRows {
     if (layer < 0 || layer >= this.config.numHiddenLayers || !Number.isInteger(layer)) {
       throw new CacheError(`layer ${layer} is outside [0, ${this.config.numHiddenLayers})`);
     }
@@ -171,7 +197,7 @@ export class PagedLatentCache implements LatentCache {
     }
     const capacity = rows?.rows.shape[0] ?? 0;
     if (rows !== undefined && needed <= capacity) return rows;
-    const chunks = Math.ceil(Math.max(needed, capacity * 2) / this.chunkTokens);
+    const chunks = Math.ceil(Math.max(needed, exact ? 0 : capacity * 2) / this.chunkTokens);
     const grown = Math.min(chunks * this.chunkTokens, this.maxTokens);
     const next: LayerRows = {
       rows: this.allocate(grown, this.config.kvLoraRank + this.config.qkRopeHeadDim),

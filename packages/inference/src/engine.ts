@@ -1,33 +1,44 @@
-import { InferenceError, PromptError } from './errors.js';
-import { type GenerateOptions, Generation } from './generate.js';
+import { InferenceError, PromptError, SamplingOptionError } from './errors.js';
+import { type GenerateOptions, Generation, tokensNeeded } from './generate.js';
 import type { LanguageModel, ModelSequence, TokenCodec } from './language-model.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type SchedulerOptions } from './scheduler.js';
+import { decodeAll } from './step.js';
 
-export interface EngineOptions {
+/** How an engine shares its model: continuous batching limits (see Scheduler) and the prefill chunk. */
+export interface ServingOptions extends Omit<SchedulerOptions, 'decode'> {
+  /** Prompt tokens per prefill step, interleaved with the running requests' decode steps. Default 512. */
+  prefillChunk?: number;
+}
+
+export interface EngineOptions extends ServingOptions {
   /** Tokenizer for text prompts and decoded text; null for id-only use (a model dir without tokenizer files). */
   tokenizer?: TokenCodec | null;
-  /** Most requests admitted at once (running or waiting) before QueueFullError. Default 64. */
-  maxRequests?: number;
 }
 
 /** A prompt: text (needs a tokenizer) or token ids. */
 export type Prompt = string | readonly number[];
 
 /**
- * One loaded model shared by many sessions. Every model step of every session goes through one
- * scheduler, so concurrent generations interleave fairly (round-robin across sessions).
+ * One loaded model shared by many sessions. Every model step of every session goes through one scheduler:
+ * the running generations decode together in one batched step per iteration, prefill chunks interleaved.
  */
 export class Engine {
   readonly scheduler: Scheduler;
   readonly tokenizer: TokenCodec | null;
+  readonly prefillChunk: number;
   private nextSession = 0;
 
   constructor(
     readonly model: LanguageModel,
     options: EngineOptions = {},
   ) {
-    this.tokenizer = options.tokenizer ?? null;
-    this.scheduler = new Scheduler({ maxRequests: options.maxRequests });
+    const { tokenizer = null, prefillChunk = 512, ...scheduling } = options;
+    this.tokenizer = tokenizer;
+    if (!Number.isInteger(prefillChunk) || prefillChunk < 1) {
+      throw new SamplingOptionError('prefillChunk', prefillChunk, 'must be a positive integer');
+    }
+    this.prefillChunk = prefillChunk;
+    this.scheduler = new Scheduler({ ...scheduling, decode: (requests) => decodeAll(model, requests) });
   }
 
   /** A session keeps its own cache between calls, reusing the common prefix of consecutive prompts. */
@@ -74,15 +85,21 @@ export class Session {
 
   /**
    * Generates a continuation of `prompt` (the whole conversation so far, not just the new turn: the
-   * cached common prefix is reused). Throws QueueFullError at once when the engine is saturated.
+   * cached common prefix is reused). Throws QueueFullError at once when the engine's queue is full; the
+   * generation waits for a running slot (and its cache reservation) otherwise.
    */
   generate(prompt: Prompt, options: GenerateOptions = {}, onEnd?: () => void): Generation {
     if (this.busy) throw new InferenceError(`session ${this.id} is already generating`, 'SESSION_BUSY');
     const promptIds = this.engine.encode(prompt);
-    const ticket = this.engine.scheduler.admit(this.id);
-    this.busy = true;
-    this.sequence ??= this.engine.model.newSequence();
     const { model } = this.engine;
+    const tokens = tokensNeeded(promptIds.length, options, model.contextLength);
+    const ticket = this.engine.scheduler.admit({
+      session: this.id,
+      cacheBytes: model.cacheBytes?.(tokens) ?? 0,
+      signal: options.signal,
+    });
+    this.busy = true;
+    this.sequence ??= model.newSequence();
     return new Generation(
       {
         sequence: this.sequence,
@@ -92,6 +109,7 @@ export class Session {
         eosTokenIds: model.eosTokenIds,
         codec: this.engine.tokenizer,
         ticket,
+        prefillChunk: this.engine.prefillChunk,
         onEnd: () => {
           this.busy = false;
           onEnd?.();

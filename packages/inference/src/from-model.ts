@@ -2,7 +2,7 @@ import type { YoutuModel } from '@agentlm/model';
 import type { Tokenizer } from '@agentlm/tokenizer';
 import type { ChatFormat } from './chat.js';
 import { youtuChatFormat } from './chat-format.js';
-import { Engine } from './engine.js';
+import { Engine, type ServingOptions } from './engine.js';
 import { MlaLanguageModel, type MlaLanguageModelOptions } from './mla-model.js';
 
 /** Everything needed to generate and chat with a model directory. */
@@ -19,10 +19,11 @@ export interface LoadedEngine {
 export function fromModel(
   youtu: YoutuModel,
   tokenizer: Tokenizer | null,
-  options: MlaLanguageModelOptions & { maxRequests?: number } = {},
+  options: MlaLanguageModelOptions & ServingOptions = {},
 ): LoadedEngine {
-  const model = new MlaLanguageModel(youtu, options);
-  const engine = new Engine(model, { tokenizer, maxRequests: options.maxRequests });
+  const { maxBatch, maxWaiting, kvCacheBytes, prefillChunk, ...modelOptions } = options;
+  const model = new MlaLanguageModel(youtu, modelOptions);
+  const engine = new Engine(model, { tokenizer, maxBatch, maxWaiting, kvCacheBytes, prefillChunk });
   const format =
     tokenizer === null
       ? null

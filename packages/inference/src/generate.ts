@@ -1,7 +1,8 @@
 import { PromptError, SamplingOptionError } from './errors.js';
-import type { ModelSequence, TokenCodec, TopKLogits } from './language-model.js';
+import type { ModelSequence, StepOutput, StepWant, TokenCodec } from './language-model.js';
 import { Sampler, type SamplingOptions } from './sampler.js';
-import type { Ticket } from './scheduler.js';
+import { StepAborted, type Ticket } from './scheduler.js';
+import { stepSequence, stepWant } from './step.js';
 import { StopMatcher } from './stop.js';
 import { TextStream } from './text-stream.js';
 
@@ -15,8 +16,21 @@ export interface GenerateOptions extends SamplingOptions {
   stopTokenIds?: readonly number[];
   /** Aborts between model steps; the generation then ends with finishReason 'abort'. */
   signal?: AbortSignal;
-  /** Prompt tokens per prefill step (a step is the unit the scheduler interleaves). Default 512. */
+  /**
+   * Prompt tokens per prefill step (a step is the unit the scheduler interleaves with the running requests'
+   * decode steps). Default the engine's (512).
+   */
   prefillChunk?: number;
+}
+
+/** `maxNewTokens` when none is given. */
+export const DEFAULT_MAX_NEW_TOKENS = 256;
+
+/** Tokens a generation may hold in its sequence in all: the prompt and its new tokens, within the context. */
+export function tokensNeeded(promptTokens: number, options: GenerateOptions, contextLength: number): number {
+  const wanted = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+  const maxNew = Number.isInteger(wanted) && wanted > 0 ? wanted : 1;
+  return Math.min(promptTokens + maxNew, contextLength);
 }
 
 /** One generated token and the text it released (may be '' while UTF-8 bytes or a stop string are pending). */
@@ -52,6 +66,8 @@ export interface GenerationTarget {
   eosTokenIds: readonly number[];
   codec: TokenCodec | null;
   ticket: Ticket;
+  /** Prefill chunk when the options give none. */
+  prefillChunk: number;
   /** Called once when the generation ends, however it ends (the session's busy flag). */
   onEnd?: () => void;
 }
@@ -145,11 +161,11 @@ async function* run(
     { ...options, logitBias: withUndecodableBanned(options, target) },
     target.vocabSize,
   );
-  const maxNewTokens = options.maxNewTokens ?? 256;
+  const maxNewTokens = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
     throw new SamplingOptionError('maxNewTokens', maxNewTokens, 'must be a positive integer');
   }
-  const prefillChunk = options.prefillChunk ?? 512;
+  const prefillChunk = options.prefillChunk ?? target.prefillChunk;
   if (!Number.isInteger(prefillChunk) || prefillChunk < 1) {
     throw new SamplingOptionError('prefillChunk', prefillChunk, 'must be a positive integer');
   }
@@ -163,14 +179,16 @@ async function* run(
   const budget = Math.min(maxNewTokens, target.contextLength - promptIds.length);
   sampler.observePrompt(promptIds);
 
-  const step = stepFor(sequence, sampler);
-  let next = await prefill(target, promptIds, prefillChunk, step);
+  const want = stepWant(sampler);
   const ids: number[] = [];
   let text = '';
   let finishReason: FinishReason = 'length';
   let stoppedBy: string | number | null = null;
+  let next: StepOutput | null = await aborting(
+    prefill(target, promptIds, prefillChunk, promptIds.length + budget, want),
+  );
   while (ids.length < budget) {
-    if (options.signal?.aborted) {
+    if (next === null || options.signal?.aborted) {
       finishReason = 'abort';
       break;
     }
@@ -182,6 +200,7 @@ async function* run(
           : sampler.sampleTopK(next);
     sampler.observe(id);
     ids.push(id);
+    ticket.generated();
     const last = ids.length === budget;
     let piece = '';
     if (stopIds.has(id)) {
@@ -199,8 +218,8 @@ async function* run(
     text += piece;
     yield { id, text: piece };
     if (finishReason === 'stop' || last) break;
-    next = await ticket.run(() => step([id]));
-    cachedIds.push(id);
+    next = await aborting(ticket.decode({ sequence, id, want }));
+    if (next !== null) cachedIds.push(id);
   }
   return {
     ids,
@@ -213,21 +232,14 @@ async function* run(
   };
 }
 
-/** What one model step gives the sampler: the logits row, the greedy id, or the top-k candidates. */
-type StepOutput = Float32Array | number | TopKLogits;
-
-/**
- * How a step reads the logits back: plain greedy decoding takes the argmax where the logits are, top-k
- * sampling (k <= 256, no bias or penalties) only the k best (device-side picks on WebGPU); anything
- * else reads the whole row.
- */
-function stepFor(sequence: ModelSequence, sampler: Sampler): (ids: readonly number[]) => Promise<StepOutput> {
-  const greedy = sequence.appendGreedy?.bind(sequence);
-  if (!sampler.needsFullLogits && greedy) return greedy;
-  const k = sampler.deviceTopK;
-  const topK = sequence.appendTopK?.bind(sequence);
-  if (k > 0 && topK) return (ids) => topK(ids, k);
-  return (ids) => sequence.append(ids);
+/** A step's output, or null when the request was aborted while the step waited. */
+async function aborting(step: Promise<StepOutput>): Promise<StepOutput | null> {
+  try {
+    return await step;
+  } catch (err) {
+    if (err instanceof StepAborted) return null;
+    throw err;
+  }
 }
 
 /** The request's logit bias plus a ban on ids the tokenizer has no text for (a model vocab padded past it). */
@@ -255,14 +267,16 @@ function checkPrompt(promptIds: readonly number[], target: GenerationTarget): vo
 }
 
 /**
- * Brings the sequence to exactly `promptIds`, reusing the longest cached prefix, and returns what `step`
- * gives after the last prompt token (logits, or the greedy id). At least one token is always run.
+ * Brings the sequence to exactly `promptIds`, reusing the longest cached prefix, and returns what the last prompt
+ * token's step gives as `want` asks. At least one token is always run; the first chunk first reserves the
+ * sequence's room for `tokens` tokens in all.
  */
 async function prefill(
   target: GenerationTarget,
   promptIds: readonly number[],
   chunk: number,
-  step: (ids: readonly number[]) => Promise<StepOutput>,
+  tokens: number,
+  want: StepWant,
 ): Promise<StepOutput> {
   const { sequence, cachedIds, ticket } = target;
   let common = 0;
@@ -273,7 +287,12 @@ async function prefill(
   let last: StepOutput | null = null;
   for (let at = common; at < promptIds.length; at += chunk) {
     const piece = promptIds.slice(at, at + chunk);
-    last = await ticket.run(() => step(piece));
+    const first = at === common;
+    last = await ticket.run(() => {
+      if (first) sequence.reserve?.(tokens);
+      return stepSequence(sequence, piece, want);
+    });
+    ticket.prefilled(piece.length);
     for (const id of piece) cachedIds.push(id); // not push(...piece): a long chunk overflows the stack
   }
   return last as StepOutput;

@@ -22,7 +22,7 @@ export {
   type ParsedAssistant,
 } from './chat.js';
 export { type YoutuChatFormatOptions, youtuChatFormat } from './chat-format.js';
-export { Engine, type EngineOptions, type Prompt, Session } from './engine.js';
+export { Engine, type EngineOptions, type Prompt, type ServingOptions, Session } from './engine.js';
 export {
   CacheError,
   InferenceError,
@@ -42,11 +42,20 @@ export {
   Generation,
   type GenerationResult,
 } from './generate.js';
-export type { LanguageModel, ModelSequence, TokenCodec, TopKLogits } from './language-model.js';
+export type {
+  DecodeRequest,
+  LanguageModel,
+  ModelSequence,
+  StepOutput,
+  StepWant,
+  TokenCodec,
+  TopKLogits,
+} from './language-model.js';
 export { type LoadEngineOptions, loadEngine } from './load.js';
 export { MlaLanguageModel, type MlaLanguageModelOptions, MlaSequence } from './mla-model.js';
 export { argmax, type ResolvedSampling, resolveSampling, Sampler, type SamplingOptions } from './sampler.js';
-export { Scheduler, Ticket } from './scheduler.js';
+export { type AdmitOptions, Scheduler, type SchedulerOptions, StepAborted, Ticket } from './scheduler.js';
+export { Histogram, ServingStats } from './stats.js';
 export { StopMatcher } from './stop.js';
 export { TextStream } from './text-stream.js';
 export {

@@ -26,6 +26,11 @@ export interface ModelSequence {
    * it for top-k sampling with k <= 256 and no logit bias or penalties (`Sampler.deviceTopK`).
    */
   appendTopK?(ids: readonly number[], k: number): Promise<TopKLogits | Float32Array>;
+  /**
+   * Optional: makes room for `tokens` tokens in all, so that the sequence grows to that length without
+   * allocating (the scheduler reserves a request's whole cache when it starts, within `--kv-cache-bytes`).
+   */
+  reserve?(tokens: number): void;
   /** Forgets every token from `length` on (prefix reuse across chat turns). */
   truncate(length: number): void;
   /** Frees the cache; the sequence cannot be used afterwards. */
@@ -38,6 +43,19 @@ export interface TopKLogits {
   ids: Int32Array;
 }
 
+/** What a step hands the sampler: the logits row, only the greedy id, or only the k best logits. */
+export type StepWant = 'logits' | 'greedy' | { topK: number };
+
+/** A step's result, per `StepWant`: the row (always allowed), the greedy id, or the k best. */
+export type StepOutput = Float32Array | number | TopKLogits;
+
+/** One sequence's part of a batched decode step: its next token and what the sampler needs back. */
+export interface DecodeRequest {
+  sequence: ModelSequence;
+  id: number;
+  want: StepWant;
+}
+
 /** A loaded model that sequences share. */
 export interface LanguageModel {
   /** Name reported by `/v1/models` and in responses. */
@@ -48,6 +66,14 @@ export interface LanguageModel {
   /** Token ids that end a generation by default (the model's eos ids). */
   readonly eosTokenIds: readonly number[];
   newSequence(): ModelSequence;
+  /**
+   * Optional: one decode step for several of its sequences at once (distinct sequences, one token each), the
+   * outputs in request order. It reads the weights once for the batch; the scheduler runs every request's decode
+   * through it. Without it the scheduler steps the sequences one after another.
+   */
+  decodeBatch?(requests: readonly DecodeRequest[]): Promise<StepOutput[]>;
+  /** Optional: cache bytes a sequence of `tokens` tokens holds once reserved (what `--kv-cache-bytes` counts). */
+  cacheBytes?(tokens: number): number;
 }
 
 /** What generation needs from a tokenizer: the bytes of token ids, and text → ids for prompts. */

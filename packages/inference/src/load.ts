@@ -1,16 +1,20 @@
 import { loadModel } from '@agentlm/model';
-import { type Backend, type BackendName, initBackend } from '@agentlm/tensor';
+import { type Backend, type BackendName, type DType, initBackend } from '@agentlm/tensor';
 import { Tokenizer, TokenizerError } from '@agentlm/tokenizer';
+import type { ServingOptions } from './engine.js';
 import { fromModel, type LoadedEngine } from './from-model.js';
 import type { MlaLanguageModelOptions } from './mla-model.js';
 
-export interface LoadEngineOptions extends MlaLanguageModelOptions {
+export interface LoadEngineOptions extends MlaLanguageModelOptions, ServingOptions {
   /** A backend, or its name ('auto' = WebGPU when an adapter exists, else CPU). Default 'auto'. */
   backend?: Backend | 'auto' | BackendName;
-  /** Storage dtype of the weights on the device (math is f32). Default f32. */
-  weightsDtype?: 'f32' | 'f16' | 'bf16';
-  /** Most requests admitted at once before QueueFullError. Default 64. */
-  maxRequests?: number;
+  /**
+   * Storage dtype of the weights on the device (math is f32): f32, f16, bf16, or q8/q4 (quantized while loading a
+   * float checkpoint). Default: the checkpoint's own (bf16 stays bf16, a quantized checkpoint stays quantized).
+   */
+  weightsDtype?: Exclude<DType, 'i32'>;
+  /** Refuse weights holding NaN or ±Infinity (default true; false for inspection). */
+  checkFinite?: boolean;
 }
 
 /**
@@ -18,11 +22,16 @@ export interface LoadEngineOptions extends MlaLanguageModelOptions {
  * engine ready to generate, chat and serve.
  */
 export async function loadEngine(dir: string, options: LoadEngineOptions = {}): Promise<LoadedEngine> {
-  const { backend = 'auto', weightsDtype = 'f32', maxRequests, name, ...modelOptions } = options;
+  const { backend = 'auto', weightsDtype, checkFinite, name, ...engineOptions } = options;
   const device = typeof backend === 'string' ? await initBackend(backend) : backend;
-  const youtu = await loadModel(dir, { backend: device, dtype: weightsDtype, requiresGrad: false });
+  const youtu = await loadModel(dir, {
+    backend: device,
+    dtype: weightsDtype,
+    requiresGrad: false,
+    checkFinite,
+  });
   const tokenizer = await loadTokenizer(dir);
-  return fromModel(youtu, tokenizer, { ...modelOptions, name: name ?? dirName(dir), maxRequests });
+  return fromModel(youtu, tokenizer, { ...engineOptions, name: name ?? dirName(dir) });
 }
 
 /** The directory's tokenizer, or null when it has no tokenizer.json (a malformed one still throws). */

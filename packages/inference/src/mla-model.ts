@@ -7,8 +7,15 @@ import {
   mhaBytesPerToken,
   PagedLatentCache,
 } from './cache.js';
-import { CacheError } from './errors.js';
-import type { LanguageModel, ModelSequence, TopKLogits } from './language-model.js';
+import { CacheError, InferenceError } from './errors.js';
+import type {
+  DecodeRequest,
+  LanguageModel,
+  ModelSequence,
+  StepOutput,
+  StepWant,
+  TopKLogits,
+} from './language-model.js';
 import { argmax as hostArgmax } from './sampler.js';
 
 export interface MlaLanguageModelOptions extends LatentCacheOptions {
@@ -63,12 +70,90 @@ export class MlaLanguageModel implements LanguageModel {
       new PagedLatentCache(this.config, this.model.backend, this.cacheOptions),
     );
   }
+
+  cacheBytes(tokens: number): number {
+    return PagedLatentCache.reservedBytes(this.config, this.cacheOptions, tokens);
+  }
+
+  /**
+   * One absorbed decode step over every request's sequence (`YoutuModel.decodeBatch`: the weights read once for
+   * the batch), then each row read back as its request wants it.
+   */
+  async decodeBatch(requests: readonly DecodeRequest[]): Promise<StepOutput[]> {
+    const sequences = requests.map(({ sequence }) => {
+      if (!(sequence instanceof MlaSequence) || sequence.model !== this.model) {
+        throw new InferenceError('decodeBatch: every sequence must come from this model', 'FOREIGN_SEQUENCE');
+      }
+      return sequence;
+    });
+    const logits = decodeLogits(
+      this.model,
+      sequences,
+      requests.map((r) => r.id),
+    );
+    try {
+      return await readRows(
+        logits,
+        requests.map((r) => r.want),
+      );
+    } finally {
+      logits.dispose();
+    }
+  }
+}
+
+/** Logits [B, vocab] of one decode step over the sequences, each within its context limit. */
+function decodeLogits(model: YoutuModel, sequences: readonly MlaSequence[], ids: readonly number[]): Tensor {
+  for (const s of sequences) s.checkRoom(1);
+  return model.decodeBatch(
+    ids,
+    sequences.map((s) => s.cache),
+  );
+}
+
+/**
+ * Each row of logits [B, vocab] as `wants[b]` asks. A host backend's rows are already in memory (row and argmax
+ * straight from there); on a device only what is needed comes back: the rows' argmax ids, their k best (one
+ * topk at the largest k; a smaller k is its prefix), and whole rows only for requests that need them or whose
+ * k best hold a NaN (the sampler then treats NaN exactly as on the host path).
+ */
+async function readRows(logits: Tensor, wants: readonly StepWant[]): Promise<StepOutput[]> {
+  const vocab = logits.shape[1] as number;
+  const rowOf = (data: Float32Array, b: number) => data.subarray(b * vocab, (b + 1) * vocab);
+  const host = logits.backend.readSync !== undefined ? (logits.dataSync() as Float32Array) : null;
+  const kMax = Math.max(0, ...wants.map((w) => (typeof w === 'object' ? w.topK : 0)));
+  const best = kMax > 0 ? topk(logits, kMax) : null;
+  const greedy = host === null && wants.includes('greedy') ? argmax(logits) : null;
+  try {
+    const [values, indices, ids] = (await Promise.all([
+      best?.values.data(),
+      best?.indices.data(),
+      greedy?.data(),
+    ])) as [Float32Array | undefined, Int32Array | undefined, Int32Array | undefined];
+    let rows = host;
+    const row = async (b: number) => {
+      rows ??= (await logits.data()) as Float32Array;
+      return Float32Array.from(rowOf(rows, b));
+    };
+    return await Promise.all(
+      wants.map(async (w, b) => {
+        if (w === 'greedy')
+          return host === null ? ((ids as Int32Array)[b] as number) : hostArgmax(rowOf(host, b));
+        if (w === 'logits') return row(b);
+        const picked = (values as Float32Array).slice(b * kMax, b * kMax + w.topK);
+        if (picked.some(Number.isNaN)) return row(b);
+        return { values: picked, ids: (indices as Int32Array).slice(b * kMax, b * kMax + w.topK) };
+      }),
+    );
+  } finally {
+    for (const t of [best?.values, best?.indices, greedy]) t?.dispose();
+  }
 }
 
 /** One sequence on an MLA model: its latent cache plus the step logic. */
 export class MlaSequence implements ModelSequence {
   constructor(
-    private readonly model: YoutuModel,
+    readonly model: YoutuModel,
     readonly cache: PagedLatentCache,
   ) {}
 
@@ -76,64 +161,49 @@ export class MlaSequence implements ModelSequence {
     return this.cache.length(0);
   }
 
-  async append(ids: readonly number[]): Promise<Float32Array> {
-    const logits = this.run(ids);
-    try {
-      return Float32Array.from(await logits.data());
-    } finally {
-      logits.dispose();
-    }
+  append(ids: readonly number[]): Promise<Float32Array> {
+    return this.step(ids, 'logits') as Promise<Float32Array>;
   }
 
   /**
    * The argmax of the logits after `ids`. On a device-resident backend it runs there and 4 bytes come back;
    * on the host (cpu) the logits are already in memory and the host argmax is as fast.
    */
-  async appendGreedy(ids: readonly number[]): Promise<number> {
-    const logits = this.run(ids);
-    if (logits.backend.readSync !== undefined) {
-      try {
-        return hostArgmax(logits.dataSync() as Float32Array);
-      } finally {
-        logits.dispose();
-      }
-    }
-    const best = argmax(logits);
-    logits.dispose();
-    try {
-      return (await best.data())[0] as number;
-    } finally {
-      best.dispose();
-    }
+  appendGreedy(ids: readonly number[]): Promise<number> {
+    return this.step(ids, 'greedy') as Promise<number>;
   }
 
   /**
-   * The k best logits after `ids` and their ids, selected by the backend's `topk` (on WebGPU only 2k
-   * numbers come back). When a candidate is NaN it returns the whole row instead, so the sampler treats
-   * NaN exactly as on the host path.
+   * The k best logits after `ids` and their ids, selected by the backend's `topk` (on WebGPU only 2k numbers
+   * come back). When a candidate is NaN it returns the whole row instead.
    */
-  async appendTopK(ids: readonly number[], k: number): Promise<TopKLogits | Float32Array> {
-    const logits = this.run(ids);
-    const best = topk(logits, k);
+  appendTopK(ids: readonly number[], k: number): Promise<TopKLogits | Float32Array> {
+    return this.step(ids, { topK: k }) as Promise<TopKLogits | Float32Array>;
+  }
+
+  /** The logits after `ids` as `want` asks: a prefill for several, the batched decode step (B = 1) for one. */
+  private async step(ids: readonly number[], want: StepWant): Promise<StepOutput> {
+    this.checkRoom(ids.length);
+    const logits =
+      ids.length === 1 ? decodeLogits(this.model, [this], ids) : this.model.prefill(ids, this.cache);
     try {
-      const [values, indices] = await Promise.all([best.values.data(), best.indices.data()]);
-      if (!(values as Float32Array).some(Number.isNaN)) {
-        return { values: Float32Array.from(values), ids: Int32Array.from(indices) };
-      }
-      return Float32Array.from(await logits.data());
+      return (await readRows(logits, [want]))[0] as StepOutput;
     } finally {
-      for (const t of [logits, best.values, best.indices]) t.dispose();
+      logits.dispose();
     }
   }
 
-  /** The logits after `ids`: a prefill for several, an absorbed decode step for one. */
-  private run(ids: readonly number[]): Tensor {
-    if (this.length + ids.length > this.cache.maxTokens) {
+  /** @internal Throws CacheError when `more` tokens would pass the context limit. */
+  checkRoom(more: number): void {
+    if (this.length + more > this.cache.maxTokens) {
       throw new CacheError(
-        `${this.length + ids.length} tokens exceed the context limit of ${this.cache.maxTokens}`,
+        `${this.length + more} tokens exceed the context limit of ${this.cache.maxTokens}`,
       );
     }
-    return ids.length === 1 ? this.model.decode(ids, this.cache) : this.model.prefill(ids, this.cache);
+  }
+
+  reserve(tokens: number): void {
+    this.cache.reserveTokens(tokens);
   }
 
   truncate(length: number): void {

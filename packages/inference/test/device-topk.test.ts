@@ -135,7 +135,7 @@ describe('device-side top-k sampling', () => {
     const row = Float32Array.from({ length: 50 }, (_, i) => Math.sin(i));
     const stub = (logits: Float32Array) =>
       new MlaSequence(
-        { decode: () => tensor(logits, [1, logits.length], { backend: cpu }) } as unknown as YoutuModel,
+        { decodeBatch: () => tensor(logits, [1, logits.length], { backend: cpu }) } as unknown as YoutuModel,
         { length: () => 0, maxTokens: 10 } as unknown as PagedLatentCache,
       );
     const best = await stub(row).appendTopK([1], 3);

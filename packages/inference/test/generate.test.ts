@@ -81,7 +81,7 @@ describe('generate', () => {
 
   it('a session reuses the cached prefix and keeps its cache in step', async () => {
     const model = new FakeModel();
-    const engine = new Engine(model, { tokenizer: codec, maxRequests: 4 });
+    const engine = new Engine(model, { tokenizer: codec, maxBatch: 4 });
     const session = engine.createSession();
     const first = await session
       .generate([256, 1, 2, 3], { seed: 1, maxNewTokens: 3, stopTokenIds: [] })
@@ -121,8 +121,8 @@ describe('generate', () => {
     expect(engine.scheduler.activeRequests).toBe(0);
   });
 
-  it('frees the slot when a consumer breaks out early, and refuses work beyond maxRequests', async () => {
-    const engine = new Engine(new FakeModel(), { maxRequests: 1 });
+  it('frees the slot when a consumer breaks out early, and refuses work beyond maxBatch + maxWaiting', async () => {
+    const engine = new Engine(new FakeModel(), { maxBatch: 1, maxWaiting: 0 });
     const gen = engine.generate([1], { maxNewTokens: 50, stopTokenIds: [] });
     expect(() => engine.generate([1])).toThrow(QueueFullError);
     for await (const _ of gen) break;

@@ -12,7 +12,9 @@ afterEach(async () => {
 });
 
 /** A server whose fake model answers "<client N>" with "hello client N: ..." then eos ("<long>": 1000 x). */
-async function start(opts: { maxRequests?: number; maxBodyBytes?: number; maxTokens?: number } = {}) {
+async function start(
+  opts: { maxBatch?: number; maxWaiting?: number; maxBodyBytes?: number; maxTokens?: number } = {},
+) {
   const model = new FakeModel({
     name: 'fake-echo',
     script: respondAfter('>', (prompt) => {
@@ -20,7 +22,11 @@ async function start(opts: { maxRequests?: number; maxBodyBytes?: number; maxTok
       return who === 'long' ? 'x'.repeat(1000) : `hello ${who}: ünïcødé ✓`;
     }),
   });
-  const engine = new Engine(model, { tokenizer: codec, maxRequests: opts.maxRequests });
+  const engine = new Engine(model, {
+    tokenizer: codec,
+    maxBatch: opts.maxBatch,
+    maxWaiting: opts.maxWaiting,
+  });
   server = createServer(engine, { maxBodyBytes: opts.maxBodyBytes, maxTokens: opts.maxTokens });
   const url = await server.listen(0, '127.0.0.1');
   return { url, model, client: new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 }) };
@@ -108,7 +114,7 @@ describe('OpenAI-compatible server (completions)', () => {
   });
 
   it('answers 429 when the queue is full and recovers afterwards', async () => {
-    const { url, client } = await start({ maxRequests: 2 });
+    const { url, client } = await start({ maxBatch: 2, maxWaiting: 0 });
     const streams = await Promise.all(
       [0, 1].map((i) =>
         client.completions.create({ model: 'm', prompt: `<c${i}>`, max_tokens: 50, stream: true }),
@@ -157,7 +163,7 @@ describe('OpenAI-compatible server (completions)', () => {
   });
 
   it('a client that disconnects mid-stream frees its slot and the server keeps serving', async () => {
-    const { url, client, model } = await start({ maxRequests: 1 });
+    const { url, client, model } = await start({ maxBatch: 1, maxWaiting: 0 });
     const controller = new AbortController();
     const res = await fetch(`${url}/v1/completions`, {
       method: 'POST',
@@ -167,7 +173,7 @@ describe('OpenAI-compatible server (completions)', () => {
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     await reader.read(); // the stream has started
     controller.abort();
-    // With maxRequests 1 the next request only succeeds once the abandoned one has released its slot.
+    // With one slot and no queue the next request only succeeds once the abandoned one has released its slot.
     let answer: string | undefined;
     for (let attempt = 0; attempt < 100 && answer === undefined; attempt++) {
       try {
