@@ -5,7 +5,15 @@ export {
   type AgentFormatOptions,
 } from './chat/agent-format.js';
 export { parseAssistant } from './chat/parse.js';
-export { type EncodedChat, encodeChat, type RenderChatOptions, renderChat } from './chat/render.js';
+export {
+  type EncodedChat,
+  encodeChat,
+  type RenderChatOptions,
+  type RenderChatSpansOptions,
+  type RenderedChat,
+  renderChat,
+  renderChatSpans,
+} from './chat/render.js';
 export type {
   BareToolCall,
   ChatMessage,
@@ -29,6 +37,7 @@ export {
   type AddedToken,
   type DecodeOptions,
   type EncodeOptions,
+  type LiteralSpan,
   Tokenizer,
   type TokenizerConfig,
 } from './tokenizer.js';

@@ -26,7 +26,16 @@ export interface EncodeOptions {
   addSpecialTokens?: boolean;
   /** Recognise added/special tokens written in the text (`<|User|>` → one id). Default true. */
   parseSpecialTokens?: boolean;
+  /**
+   * Character ranges `[start, end)` of `text` where added tokens are not recognised: a `<|User|>` written
+   * there stays text. A rendered chat's message content (`renderChatSpans`), so that content cannot
+   * inject the template's control tokens. Ranges are sorted and do not overlap.
+   */
+  literalSpans?: readonly LiteralSpan[];
 }
+
+/** `[start, end)`: a range of UTF-16 code units. */
+export type LiteralSpan = readonly [start: number, end: number];
 
 export interface DecodeOptions {
   /** Drop special tokens (BOS, EOS, chat markers) from the text. Default false. */
@@ -182,9 +191,14 @@ export class Tokenizer {
     else {
       re.lastIndex = 0;
       let last = 0;
+      const literal = options.literalSpans ?? [];
+      let span = 0;
       for (let m = re.exec(whole); m !== null; m = re.exec(whole)) {
         const token = this.addedByContent.get(m[0]) ?? this.addedByContent.get(m[0].trim());
         if (token === undefined) continue;
+        while (span < literal.length && (literal[span] as LiteralSpan)[1] <= m.index) span++;
+        // a match touching a literal span is text: encoded with its neighbours below
+        if (span < literal.length && (literal[span] as LiteralSpan)[0] < m.index + m[0].length) continue;
         this.encodeOrdinary(whole.slice(last, m.index), ids);
         ids.push(token.id);
         last = m.index + m[0].length;

@@ -1,3 +1,4 @@
+import type { LiteralSpan } from '../tokenizer.js';
 import type { BareToolCall, ChatMessage, ToolCall, ToolSpec } from './types.js';
 
 /** The special tokens of the Youtu chat format, shared by our own small models. */
@@ -39,10 +40,15 @@ export function pyJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** A piece of the rendered chat; `trainable` pieces are the assistant's own tokens (loss mask 1). */
+/**
+ * A piece of the rendered chat; `trainable` pieces are the assistant's own tokens (loss mask 1). `literal`
+ * holds the ranges of `text` that came from message content (and tool specs), where special tokens stay
+ * text when encoded (see `EncodeOptions.literalSpans`).
+ */
 export interface ChatSegment {
   text: string;
   trainable: boolean;
+  literal: LiteralSpan[];
 }
 
 export interface AgentFormatOptions {
@@ -51,6 +57,56 @@ export interface AgentFormatOptions {
   addGenerationPrompt?: boolean;
   /** false pre-fills an empty think block after the generation prompt. Default true. */
   enableThinking?: boolean;
+  /**
+   * Treat every message's content (and the tool specs) as trusted: special tokens written in it are
+   * encoded as the control tokens they spell. Default false: content is text, only the template's own
+   * markup is special. One message can be trusted alone with `trusted: true`.
+   */
+  trustedContent?: boolean;
+}
+
+/** Builds one segment from the template's markup and message content, recording content's ranges. */
+class SegmentBuilder {
+  text = '';
+  readonly literal: LiteralSpan[] = [];
+
+  constructor(private readonly trusted: boolean) {}
+
+  markup(text: string): this {
+    this.text += text;
+    return this;
+  }
+
+  content(text: string, trusted = this.trusted): this {
+    if (!trusted && text.length > 0) {
+      const last = this.literal[this.literal.length - 1];
+      // adjacent content ranges merge, so the spans stay sorted and disjoint
+      if (last && last[1] === this.text.length)
+        this.literal[this.literal.length - 1] = [last[0], last[1] + text.length];
+      else this.literal.push([this.text.length, this.text.length + text.length]);
+    }
+    this.text += text;
+    return this;
+  }
+
+  /**
+   * Assistant content, which may open with its thinking inline (`<think>…</think>answer`, as trajectories
+   * store it): those two tags are the format's markup, the rest is content.
+   */
+  assistantContent(text: string): this {
+    const open = text.length - text.trimStart().length;
+    const close = text.indexOf(T.thinkEnd);
+    if (!text.startsWith(T.thinkStart, open) || close < open) return this.content(text);
+    return this.content(text.slice(0, open))
+      .markup(T.thinkStart)
+      .content(text.slice(open + T.thinkStart.length, close))
+      .markup(T.thinkEnd)
+      .content(text.slice(close + T.thinkEnd.length));
+  }
+
+  segment(trainable: boolean): ChatSegment {
+    return { text: this.text, trainable, literal: this.literal };
+  }
 }
 
 /**
@@ -64,16 +120,18 @@ export function agentSegments(
   options: AgentFormatOptions = {},
 ): ChatSegment[] {
   const out: ChatSegment[] = [];
-  const prompt = (text: string) => out.push({ text, trainable: false });
-  const system = messages[0]?.role === 'system' ? (messages[0].content ?? '') : '';
+  const trustAll = options.trustedContent === true;
+  const builder = (m?: ChatMessage) => new SegmentBuilder(trustAll || m?.trusted === true);
+  const first = messages[0]?.role === 'system' ? messages[0] : undefined;
+  const system = first?.content ?? '';
   const tools = options.tools ?? [];
-  let head = T.beginOfText + system;
+  const head = builder(first).markup(T.beginOfText).content(system);
   if (tools.length > 0) {
-    head += `${system ? '\n\n' : ''}${T.toolsStart}${TOOLS_INTRO}`;
-    for (const tool of tools) head += `\n\`\`\`json\n${pyJson(tool)}\n\`\`\``;
-    head += `\n${TOOLS_OUTRO}${T.toolsEnd}`;
+    head.markup(`${system ? '\n\n' : ''}${T.toolsStart}${TOOLS_INTRO}`);
+    for (const tool of tools) head.markup('\n```json\n').content(pyJson(tool), trustAll).markup('\n```');
+    head.markup(`\n${TOOLS_OUTRO}${T.toolsEnd}`);
   }
-  prompt(head);
+  out.push(head.segment(false));
   let lastUser = -1;
   messages.forEach((m, i) => {
     if (m.role === 'user') lastUser = i;
@@ -81,22 +139,31 @@ export function agentSegments(
   messages.forEach((m, i) => {
     if (i === 0 && m.role === 'system') return;
     const content = m.content ?? '';
-    if (m.role === 'user' || m.role === 'system') prompt(T.user + content);
-    else if (m.role === 'tool') prompt(`${T.user}${T.toolResponseStart}${content}${T.toolResponseEnd}`);
-    else {
-      prompt(T.assistant);
+    const b = builder(m);
+    if (m.role === 'user' || m.role === 'system') out.push(b.markup(T.user).content(content).segment(false));
+    else if (m.role === 'tool') {
+      const turn = b
+        .markup(T.user + T.toolResponseStart)
+        .content(content)
+        .markup(T.toolResponseEnd);
+      out.push(turn.segment(false));
+    } else {
+      out.push(b.markup(T.assistant).segment(false));
       const reasoning = m.reasoning ?? m.reasoning_content ?? null;
       const keepThinking = i > lastUser;
       const answer = content.includes(T.thinkEnd) && !keepThinking ? stripThinking(content) : content;
-      const think = keepThinking && reasoning ? `${T.thinkStart}${reasoning}${T.thinkEnd}` : '';
-      const calls = (m.tool_calls ?? [])
-        .map((c) => T.toolCallStart + toolCallJson(c) + T.toolCallEnd)
-        .join('');
-      out.push({ text: think + answer + calls + T.endOfText, trainable: true });
+      const turn = builder(m);
+      if (keepThinking && reasoning) turn.markup(T.thinkStart).content(reasoning).markup(T.thinkEnd);
+      turn.assistantContent(answer);
+      for (const call of m.tool_calls ?? [])
+        turn.markup(T.toolCallStart).content(toolCallJson(call)).markup(T.toolCallEnd);
+      out.push(turn.markup(T.endOfText).segment(true));
     }
   });
-  if (options.addGenerationPrompt)
-    prompt(T.assistant + (options.enableThinking === false ? T.thinkStart + T.thinkEnd : ''));
+  if (options.addGenerationPrompt) {
+    const opener = T.assistant + (options.enableThinking === false ? T.thinkStart + T.thinkEnd : '');
+    out.push(builder().markup(opener).segment(false));
+  }
   return out;
 }
 

@@ -24,6 +24,11 @@ export interface ChatMessage {
   tool_calls?: (ToolCall | BareToolCall)[];
   tool_call_id?: string;
   name?: string;
+  /**
+   * Trusted content (written by the developer, e.g. a fixed system prompt): special tokens written in it
+   * are encoded as control tokens. Otherwise content is text (`encodeChat`, `renderChatSpans`).
+   */
+  trusted?: boolean;
 }
 
 /** A tool's JSON-schema spec, rendered as given (usually `{ type: 'function', function: { name, description, parameters } }`). */
