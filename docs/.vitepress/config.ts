@@ -29,6 +29,7 @@ export default defineConfig({
           { text: 'Getting started', link: '/guide/getting-started' },
           { text: 'Architecture', link: '/guide/architecture' },
           { text: 'Command line', link: '/guide/cli' },
+          { text: 'Run Youtu-LLM-2B', link: '/guide/youtu-2b' },
           { text: 'Scaling out', link: '/guide/scale-out' },
           { text: 'Contributing', link: '/guide/contributing' },
         ],
