@@ -19,6 +19,7 @@ import { fromModel, latentBytesPerToken, mhaBytesPerToken } from '@agentlm/infer
 import { modelStats, presetConfig, type YoutuConfig, YoutuModel } from '@agentlm/model';
 import { type Backend, BackendError, initBackend, zeros } from '@agentlm/tensor';
 import type { BenchCase } from '../result.js';
+import { youtu2bCases } from '../youtu-2b.js';
 
 interface Shape {
   label: string;
@@ -285,6 +286,8 @@ export async function run(
   const cases = cacheCases();
   const machine: Record<string, unknown> = {};
   const cpu = await measureBackend('cpu', log);
+  // the full 32-layer 2B (bf16, q8, q4) unless AGENTLM_BENCH_2B=0: minutes, and 7.4 GB of cached checkpoints
+  if (process.env.AGENTLM_BENCH_2B !== '0') cases.push(...(await youtu2bCases(log)));
   const webgpu = measureInChild('webgpu', log);
   for (const [name, r] of [
     ['cpu', cpu],
