@@ -21,7 +21,13 @@ export {
   loadModelFromFiles,
   type ModelFiles,
 } from './load.js';
-export { type ForwardOptions, type ForwardResult, type IncrementalOptions, YoutuModel } from './model.js';
+export {
+  type ForwardOptions,
+  type ForwardResult,
+  type IncrementalOptions,
+  type LossResult,
+  YoutuModel,
+} from './model.js';
 export { type QuantizeOptions, quantizeCheckpoint } from './quantize.js';
 export { type QuantizationConfig, quantFormatFor } from './quantized.js';
 export {

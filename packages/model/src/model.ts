@@ -1,9 +1,9 @@
 import {
   type Backend,
-  crossEntropy,
   type DType,
   gather,
   getBackend,
+  linearCrossEntropy,
   noGrad,
   ones,
   randn,
@@ -37,8 +37,12 @@ export interface ForwardOptions {
 export interface ForwardResult {
   /** f32 [B, T, vocab] */
   logits: Tensor;
-  /** f32 scalar when targets were given */
-  loss?: Tensor;
+}
+
+/** What `forward` returns when targets are given: the loss alone (the [B·T, vocab] logits are never made). */
+export interface LossResult {
+  /** f32 scalar: mean cross-entropy over counted positions */
+  loss: Tensor;
 }
 
 /** Options of the incremental (cached) forward. */
@@ -173,9 +177,21 @@ export class YoutuModel {
 
   /**
    * The training / evaluation forward on a batch ids i32 [B, T] at positions 0..T-1 (expanded attention).
-   * Records autograd unless called under noGrad; the caller owns the returned tensors (use tidy).
+   * Records autograd unless called under noGrad; the caller owns the returned tensors (use tidy). With targets
+   * it returns only the loss, from the head and cross-entropy fused over chunks of tokens (linearCrossEntropy).
    */
-  forward(idsIn: Tensor | readonly (readonly number[])[], opts: ForwardOptions = {}): ForwardResult {
+  forward(
+    idsIn: Tensor | readonly (readonly number[])[],
+    opts?: ForwardOptions & { targets?: undefined },
+  ): ForwardResult;
+  forward(
+    idsIn: Tensor | readonly (readonly number[])[],
+    opts: ForwardOptions & { targets: NonNullable<ForwardOptions['targets']> },
+  ): LossResult;
+  forward(
+    idsIn: Tensor | readonly (readonly number[])[],
+    opts: ForwardOptions = {},
+  ): ForwardResult | LossResult {
     const ids = this.ids(idsIn, 'forward: ids', true);
     const [batch, t] = ids.shape;
     const positions = tensor(
@@ -184,17 +200,16 @@ export class YoutuModel {
       { backend: this.backend },
     );
     const hidden = this.trunk(ids.reshape([batch * t]), batch, positions, () => ({ kind: 'full' }));
-    const logits2d = linear(hidden, this.head());
-    const logits = logits2d.reshape([batch, t, this.config.vocabSize]);
-    if (opts.targets === undefined) return { logits };
+    if (opts.targets === undefined)
+      return { logits: linear(hidden, this.head()).reshape([batch, t, this.config.vocabSize]) };
     const targets = this.ids(opts.targets, 'forward: targets', false);
     if (targets.shape[0] !== batch || targets.shape[1] !== t)
       throw new ModelInputError(`forward: targets [${targets.shape}] must match ids [${ids.shape}]`);
-    const loss = crossEntropy(logits2d, targets.reshape([batch * t]), {
+    const loss = linearCrossEntropy(hidden, this.head(), targets.reshape([batch * t]), {
       ignoreIndex: opts.ignoreIndex ?? -100,
       mask: opts.lossMask?.reshape([batch * t]),
     });
-    return { logits, loss };
+    return { loss };
   }
 
   /**
