@@ -53,21 +53,25 @@ const SPECIAL_PATTERN = new RegExp(
  */
 export function byteEncoder(): MixerEncoder {
   const encodeText = (text: string) => utf8.encode(text);
-  // encodeChat needs only `encode`, which here turns the special tokens written in the rendered chat into their ids
-  const withSpecials = {
-    encode(text: string): number[] {
+  // encodeChat needs only `encode`, which here turns the special tokens of the rendered chat's markup into
+  // their ids; those inside message content (its literal spans) stay bytes, as with a real tokenizer
+  const withSpecials: Pick<Tokenizer, 'encode'> = {
+    encode(text, options = {}) {
       const ids: number[] = [];
+      const literal = options.literalSpans ?? [];
       let last = 0;
       for (const m of text.matchAll(SPECIAL_PATTERN)) {
+        const end = m.index + m[0].length;
+        if (literal.some(([a, b]) => a < end && m.index < b)) continue;
         for (const id of utf8.encode(text.slice(last, m.index))) ids.push(id);
         ids.push(256 + AGENT_SPECIAL_TOKENS.indexOf(m[0]));
-        last = m.index + m[0].length;
+        last = end;
       }
       // loops, not push(...ids): a long document's ids would overflow the call stack as arguments
       for (const id of utf8.encode(text.slice(last))) ids.push(id);
       return ids;
     },
-  } as unknown as Tokenizer;
+  };
   return {
     encode: encodeText,
     encodeChat: (messages, tools) => encodeChat(withSpecials, messages, { tools }),

@@ -1,5 +1,4 @@
 import {
-  type ChatMessage,
   checkAnswer,
   Environment,
   type Episode,
@@ -7,7 +6,7 @@ import {
   type Task,
   type ToolCall,
 } from '@agentlm/synth';
-import { encodeChat, parseAssistant, type Tokenizer } from '@agentlm/tokenizer';
+import { type ChatMessage, encodeChat, parseAssistant, type Tokenizer } from '@agentlm/tokenizer';
 import type { GreedyDecoder } from './decode.js';
 
 /** Per-domain tallies of an agent evaluation. */
@@ -107,7 +106,8 @@ export async function evaluateAgent(tasks: Task[], opts: AgentEvalOptions): Prom
     if (task.tools.length > 0) score.toolTasks++;
     const env = await Environment.create(task);
     const messages: ChatMessage[] = [
-      { role: 'system', content: opts.systemPrompt ?? SYSTEM_PROMPT },
+      // the developer's own prompt: trusted, so tags it names encode as the tokens they are
+      { role: 'system', content: opts.systemPrompt ?? SYSTEM_PROMPT, trusted: true },
       { role: 'user', content: task.prompt },
     ];
     const turns: string[] = [];

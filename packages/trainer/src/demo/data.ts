@@ -34,6 +34,14 @@ export function generatorText(name: string, seed: number, i: number): string {
  */
 export const DEMO_SYSTEM_PROMPT = 'Think in <think></think>, call tools when they help, then answer.';
 
+/**
+ * The demo's system message. Trusted: its `<think></think>` are the control tokens the model is to use, so
+ * they encode as those tokens (message content is otherwise text, see `encodeChat`).
+ */
+export function demoSystemMessage(): { role: 'system'; content: string; trusted: true } {
+  return { role: 'system', content: DEMO_SYSTEM_PROMPT, trusted: true };
+}
+
 /** A JSON schema without its `description` fields (names, types, patterns and `required` stay). */
 function withoutDescriptions(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withoutDescriptions);
@@ -72,7 +80,7 @@ export function writeMixTrajectories(synthDir: string, file: string): Trajectory
   const trajectories = readTrajectories(synthDir, 'trajectories').map((t) => ({
     ...t,
     tools: t.tools.map(compactTool),
-    messages: t.messages.map((m) => (m.role === 'system' ? { ...m, content: DEMO_SYSTEM_PROMPT } : m)),
+    messages: t.messages.map((m) => (m.role === 'system' ? demoSystemMessage() : m)),
   }));
   mkdirSync(join(file, '..'), { recursive: true });
   writeFileSync(
@@ -178,7 +186,8 @@ export async function heldOutLossSets(
   const chats = [];
   for (const task of agentTasks) {
     const episode = await runEpisode(task, policy);
-    const encoded = encoder.encodeChat(episodeToMessages(episode, DEMO_SYSTEM_PROMPT), toolSpecs(task));
+    const messages = episodeToMessages(episode).map((m) => (m.role === 'system' ? demoSystemMessage() : m));
+    const encoded = encoder.encodeChat(messages, toolSpecs(task));
     chats.push({ ids: encoded.ids, mask: encoded.lossMask });
   }
   sets.push(pack('agent', chats, encoder.eosId, seqLen, rowsPerDomain));
