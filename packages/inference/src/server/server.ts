@@ -18,6 +18,7 @@ import {
   ShutdownError,
 } from '../errors.js';
 import type { GenerationResult } from '../generate.js';
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from './metrics.js';
 import { type Limits, parseBody, parseChatRequest, parseCompletionRequest } from './request.js';
 import { SseWriter } from './sse.js';
 
@@ -36,8 +37,9 @@ export interface ServerOptions {
 
 /**
  * An OpenAI-compatible HTTP server over one engine: `GET /v1/models`, `POST /v1/chat/completions`
- * and `POST /v1/completions`, with SSE streaming, tools, stop strings, seeds and usage counts.
- * Requests share the engine's scheduler (fair interleaving; 429 when its queue is full).
+ * and `POST /v1/completions`, with SSE streaming, tools, stop strings, seeds and usage counts; `GET /health` and
+ * `GET /metrics` (Prometheus text). Requests share the engine's scheduler (continuous batching: the running
+ * requests decode together; the next ones queue; 429 when the queue is full).
  */
 export class InferenceServer {
   readonly http: Server;
@@ -47,6 +49,8 @@ export class InferenceServer {
   private readonly format: ChatFormat | null;
   private closing = false;
   private readonly created = Math.floor(Date.now() / 1000);
+  /** Responses sent, by HTTP status (for /metrics). */
+  private readonly responses = new Map<number, number>();
 
   constructor(
     readonly engine: Engine,
@@ -64,6 +68,7 @@ export class InferenceServer {
     this.http = createHttpServer((req, res) => {
       // While shutting down, a finished response leaves an idle keep-alive connection: close it at once.
       res.on('finish', () => {
+        this.responses.set(res.statusCode, (this.responses.get(res.statusCode) ?? 0) + 1);
         if (this.closing) setImmediate(() => this.http.closeIdleConnections());
       });
       this.handle(req, res).catch((err) => this.fail(res, err));
@@ -100,14 +105,38 @@ export class InferenceServer {
     if (this.closing) throw new ShutdownError();
     const path = (req.url ?? '/').split('?')[0];
     const route = `${req.method} ${path}`;
+    if (route === 'GET /health') return this.health(res);
+    if (route === 'GET /metrics') return this.metrics(res);
     if (route === 'GET /v1/models') return this.json(res, 200, { object: 'list', data: [this.modelCard()] });
     if (route === `GET /v1/models/${this.modelName}`) return this.json(res, 200, this.modelCard());
     if (route === 'POST /v1/chat/completions') return this.chat(res, await this.body(req), req);
     if (route === 'POST /v1/completions') return this.completion(res, await this.body(req), req);
-    const known = ['/v1/models', '/v1/chat/completions', '/v1/completions'].includes(path ?? '');
+    const known = ['/v1/models', '/v1/chat/completions', '/v1/completions', '/health', '/metrics'].includes(
+      path ?? '',
+    );
     throw known
       ? new RequestError(405, `method ${req.method} is not allowed on ${path}`, null, 'method_not_allowed')
       : new RequestError(404, `no route ${req.method} ${path}`, null, 'not_found');
+  }
+
+  /** 200 while serving (a shutting-down server answers 503 before reaching here). */
+  private health(res: ServerResponse): void {
+    const s = this.engine.scheduler;
+    this.json(res, 200, {
+      status: 'ok',
+      model: this.modelName,
+      running: s.runningRequests,
+      waiting: s.waitingRequests,
+    });
+  }
+
+  private metrics(res: ServerResponse): void {
+    const text = prometheusText(this.engine.scheduler, this.modelName, this.responses);
+    res.writeHead(200, {
+      'content-type': PROMETHEUS_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
   }
 
   private modelCard() {
