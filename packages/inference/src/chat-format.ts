@@ -1,5 +1,10 @@
-import { parseAssistant, renderChat, type ChatMessage as TemplateMessage } from '@agentlm/tokenizer';
-import type { ChatFormat, ChatMessage, ParsedAssistant } from './chat.js';
+import {
+  parseAssistant,
+  renderChat,
+  renderChatSpans,
+  type ChatMessage as TemplateMessage,
+} from '@agentlm/tokenizer';
+import type { ChatFormat, ChatMessage, ChatRenderOptions, ParsedAssistant } from './chat.js';
 import type { ToolCall } from './tools.js';
 
 export interface YoutuChatFormatOptions {
@@ -11,21 +16,30 @@ export interface YoutuChatFormatOptions {
 
 /**
  * The Youtu chat format (SPEC §2) through @agentlm/tokenizer's renderer and parser: the model's own
- * Jinja template when the tokenizer has one, else the built-in agent format (the same text).
+ * Jinja template when the tokenizer has one, else the built-in agent format (the same text). Message
+ * content is encoded as text (`renderSpans`): only the template's markup becomes control tokens.
  */
 export function youtuChatFormat(options: YoutuChatFormatOptions = {}): ChatFormat {
   const { template = null, bosToken, eosToken } = options;
+  const renderOptions = ({
+    tools = [],
+    addGenerationPrompt = false,
+    thinking = true,
+  }: ChatRenderOptions) => ({
+    template,
+    ...(bosToken === undefined ? {} : { bosToken }),
+    ...(eosToken === undefined ? {} : { eosToken }),
+    tools: tools.map((t) => ({ type: 'function', function: t })),
+    addGenerationPrompt,
+    enableThinking: thinking,
+  });
   return {
-    render(messages, { tools = [], addGenerationPrompt = false, thinking = true }) {
-      return renderChat(messages.map(toTemplateMessage), {
-        template,
-        ...(bosToken === undefined ? {} : { bosToken }),
-        ...(eosToken === undefined ? {} : { eosToken }),
-        tools: tools.map((t) => ({ type: 'function', function: t })),
-        addGenerationPrompt,
-        enableThinking: thinking,
-      });
-    },
+    render: (messages, options) => renderChat(messages.map(toTemplateMessage), renderOptions(options)),
+    renderSpans: (messages, { specialTokens, ...options }) =>
+      renderChatSpans(messages.map(toTemplateMessage), {
+        ...renderOptions(options),
+        ...(specialTokens === undefined ? {} : { specialTokens }),
+      }),
     parse(text): ParsedAssistant {
       const parsed = parseAssistant(text);
       const toolCalls: ToolCall[] = [];

@@ -1,5 +1,5 @@
 import { type AssistantDelta, AssistantStream } from './assistant-stream.js';
-import type { Session } from './engine.js';
+import type { Prompt, Session } from './engine.js';
 import { SamplingOptionError } from './errors.js';
 import type { GenerateOptions, GenerationResult } from './generate.js';
 import type { ToolCall, ToolOutcome, ToolRegistry, ToolSpec } from './tools.js';
@@ -27,14 +27,58 @@ export interface ParsedAssistant {
   invalidToolCalls: { raw: string; error: string }[];
 }
 
+/** Options of `ChatFormat.render`. */
+export interface ChatRenderOptions {
+  tools?: readonly ToolSpec[];
+  addGenerationPrompt?: boolean;
+  thinking?: boolean;
+}
+
+/** A rendered prompt and the ranges of its text that came from message content (`[start, end)`). */
+export interface RenderedPrompt {
+  text: string;
+  literalSpans: (readonly [number, number])[];
+}
+
 /** How chats become prompt text and assistant text becomes messages (the tokenizer's chat template). */
 export interface ChatFormat {
   /** The prompt for `messages`, ending with the assistant opener when `addGenerationPrompt`. */
-  render(
+  render(messages: readonly ChatMessage[], options: ChatRenderOptions): string;
+  /**
+   * The same prompt with the ranges of message content, which the tokenizer encodes as text: a user who
+   * writes `<|end_of_text|>` or `<tool_response>` gets those characters, not the control tokens.
+   * `specialTokens` are the tokenizer's added tokens. Without this method the prompt text is encoded as it
+   * is (special tokens in content parsed).
+   */
+  renderSpans?(
     messages: readonly ChatMessage[],
-    options: { tools?: readonly ToolSpec[]; addGenerationPrompt?: boolean; thinking?: boolean },
-  ): string;
+    options: ChatRenderOptions & { specialTokens?: readonly string[] },
+  ): RenderedPrompt;
   parse(text: string): ParsedAssistant;
+}
+
+/** A tokenizer that can keep ranges of its input as text (`@agentlm/tokenizer`'s `Tokenizer` can). */
+type LiteralCodec = {
+  encode(text: string, options?: { literalSpans?: RenderedPrompt['literalSpans'] }): number[];
+  readonly addedTokens?: readonly { content: string }[];
+};
+
+/**
+ * The prompt of one turn plus its prefill (the server's own markup). Through `renderSpans` and the engine's
+ * tokenizer, message content is encoded as text; otherwise the rendered text goes to the engine as is.
+ */
+function turnPrompt(
+  session: Session,
+  format: ChatFormat,
+  messages: readonly ChatMessage[],
+  options: ChatRenderOptions,
+  prefill: string,
+): Prompt {
+  const codec = session.engine.tokenizer as LiteralCodec | null;
+  if (!format.renderSpans || codec === null) return format.render(messages, options) + prefill;
+  const specialTokens = codec.addedTokens?.map((t) => t.content);
+  const { text, literalSpans } = format.renderSpans(messages, { ...options, specialTokens });
+  return codec.encode(text + prefill, { literalSpans });
 }
 
 /** Options of one assistant turn. */
@@ -67,7 +111,13 @@ export async function* assistantTurn(
   options: AssistantTurnOptions = {},
 ): AsyncGenerator<AssistantDelta, AssistantTurn> {
   const { tools, thinking = true, prefill = '', ...generateOptions } = options;
-  const prompt = format.render(messages, { tools, addGenerationPrompt: true, thinking }) + prefill;
+  const prompt = turnPrompt(
+    session,
+    format,
+    messages,
+    { tools, addGenerationPrompt: true, thinking },
+    prefill,
+  );
   const generation = session.generate(prompt, generateOptions);
   const split = new AssistantStream();
   split.push(prefill); // the client did not ask for the prefill: it only sets the splitter's state

@@ -16,10 +16,12 @@ export {
   type ChatEvent,
   type ChatFormat,
   type ChatMessage,
+  type ChatRenderOptions,
   type ChatReply,
   ChatSession,
   type ChatSessionOptions,
   type ParsedAssistant,
+  type RenderedPrompt,
 } from './chat.js';
 export { type YoutuChatFormatOptions, youtuChatFormat } from './chat-format.js';
 export { Engine, type EngineOptions, type Prompt, type ServingOptions, Session } from './engine.js';
