@@ -1,4 +1,6 @@
+import { type QuantizedDType, storageBytes } from '@agentlm/tensor';
 import { PRESET_NAMES, type PresetName, presetConfig, type YoutuConfig } from './config.js';
+import { quantFormatFor } from './quantized.js';
 import { numel, weightSpecs } from './weights.js';
 
 /** Bytes per element of the storage dtypes the model reads and writes. */
@@ -18,6 +20,8 @@ export interface ModelStats {
   /** The context used for the two FLOPs figures. */
   context: number;
   weightBytes: Record<WeightDType, number>;
+  /** Weight bytes of the model quantized to q8 / q4 (quantFormatFor: the embedding q8, norms f32). */
+  quantizedWeightBytes: Record<QuantizedDType, number>;
   /** MLA latent cache per token: L·(kv_lora_rank + qk_rope_head_dim) values (576·L for the 2B model). */
   kvCacheBytesPerToken: Record<WeightDType, number>;
   /** What an equivalent MHA cache would hold per token: L·2·h·v_head_dim values (SPEC §1's comparison). */
@@ -44,9 +48,17 @@ export function modelStats(c: YoutuConfig, context = 2048): ModelStats {
     trainingFlopsPerToken: 3 * forward,
     context,
     weightBytes: perDType(parameters),
+    quantizedWeightBytes: { q8: quantizedBytes(c, 'q8'), q4: quantizedBytes(c, 'q4') },
     kvCacheBytesPerToken: perDType(c.numHiddenLayers * (c.kvLoraRank + c.qkRopeHeadDim)),
     mhaCacheBytesPerToken: perDType(c.numHiddenLayers * 2 * c.numAttentionHeads * c.vHeadDim),
   };
+}
+
+function quantizedBytes(c: YoutuConfig, format: QuantizedDType): number {
+  return weightSpecs(c).reduce(
+    (n, s) => n + storageBytes(numel(s.shape), quantFormatFor(s, format) ?? 'f32'),
+    0,
+  );
 }
 
 function human(n: number, unit = ''): string {
@@ -76,7 +88,14 @@ export function describeStats(s: ModelStats): Record<string, string> {
     parameters: `${s.parameters.toLocaleString('en-US')} (${human(s.parameters)})`,
     'FLOPs/token (inference)': `${human(s.inferenceFlopsPerToken)} at context ${s.context}`,
     'FLOPs/token (training)': `${human(s.trainingFlopsPerToken)} at context ${s.context}`,
-    'weights f32 / bf16': `${humanBytes(s.weightBytes.f32)} / ${humanBytes(s.weightBytes.bf16)}`,
+    'weights f32 / bf16 / q8 / q4': [
+      s.weightBytes.f32,
+      s.weightBytes.bf16,
+      s.quantizedWeightBytes.q8,
+      s.quantizedWeightBytes.q4,
+    ]
+      .map(humanBytes)
+      .join(' / '),
     'KV cache/token bf16 (MLA vs MHA)': `${humanBytes(s.kvCacheBytesPerToken.bf16)} vs ${humanBytes(s.mhaCacheBytesPerToken.bf16)}`,
   };
 }

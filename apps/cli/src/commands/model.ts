@@ -102,6 +102,11 @@ async function info(dir: string, opts: { json?: boolean; context: string }): Pro
     `  rope: theta=${config.ropeTheta} interleave=${config.ropeInterleave} scaling=${config.ropeScaling ? `yarn x${config.ropeScaling.factor}` : 'none'}` +
       ` max_position=${config.maxPositionEmbeddings} tied_head=${config.tieWordEmbeddings}`,
     ...Object.entries(describeStats(stats)).map(([k, v]) => `  ${k}: ${v}`),
+    ...(config.quantization === undefined
+      ? []
+      : [
+          `  quantization: ${config.quantization.format} in blocks of ${config.quantization.groupSize} (embedding q8, norms f32)`,
+        ]),
     checkpoint === null
       ? '  checkpoint: no weights in this directory'
       : `  checkpoint: ${checkpoint.tensors} tensors in ${checkpoint.files} file(s), ${(checkpoint.bytes / 2 ** 20).toFixed(2)} MiB, dtypes ${JSON.stringify(checkpoint.dtypes)}`,
