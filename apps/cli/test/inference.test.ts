@@ -107,7 +107,26 @@ describe('agentlm chat', () => {
 
 describe('agentlm serve', () => {
   it('serves the OpenAI routes and shuts down gracefully on SIGTERM', async () => {
-    const child = spawn(process.execPath, [cliBin, 'serve', '--model', modelDir, '--port', '0', ...cpu]);
+    const serving = [
+      '--max-batch',
+      '4',
+      '--max-waiting',
+      '2',
+      '--prefill-chunk',
+      '64',
+      '--kv-cache-bytes',
+      '1e9',
+    ];
+    const child = spawn(process.execPath, [
+      cliBin,
+      'serve',
+      '--model',
+      modelDir,
+      '--port',
+      '0',
+      ...serving,
+      ...cpu,
+    ]);
     let stdout = '';
     child.stdout.on('data', (d) => {
       stdout += d;
@@ -131,6 +150,14 @@ describe('agentlm serve', () => {
     ).toBeLessThanOrEqual(4);
     const bad = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: '{"messages": 3}' });
     expect(bad.status).toBe(400);
+    expect(await (await fetch(`${url}/health`)).json()).toMatchObject({
+      status: 'ok',
+      running: 0,
+      waiting: 0,
+    });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^agentlm_max_batch\{model="model"\} 4$/m);
+    expect(metrics).toMatch(/^agentlm_kv_cache_budget_bytes\{model="model"\} 1000000000$/m);
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -12,6 +12,7 @@ import {
   ModelDirError,
   PromptError,
   SamplingOptionError,
+  type ServingOptions,
   ToolRegistry,
 } from '@agentlm/inference/node';
 import type { Command } from 'commander';
@@ -96,12 +97,12 @@ function weightsDtype(flag: string): LoadEngineOptions['weightsDtype'] {
   return dtype === 'auto' ? undefined : (dtype as LoadEngineOptions['weightsDtype']);
 }
 
-async function load(f: LoadFlags, maxRequests?: number): Promise<LoadedEngine> {
+async function load(f: LoadFlags, serving: ServingOptions = {}): Promise<LoadedEngine> {
   return loadEngine(f.model, {
     backend: choice('--backend', f.backend, BACKENDS) as 'auto' | 'cpu' | 'webgpu',
     weightsDtype: weightsDtype(f.dtype),
     dtype: choice('--cache-dtype', f.cacheDtype, DTYPES) as CacheDType,
-    maxRequests,
+    ...serving,
   });
 }
 
@@ -220,10 +221,24 @@ async function chatTurn(session: ChatSession, text: string): Promise<void> {
 
 /** `agentlm serve`: the OpenAI-compatible server until SIGINT/SIGTERM, then a graceful shutdown. */
 async function serve(
-  f: LoadFlags & { port: string; host: string; maxQueue: string; maxBodyBytes: string; maxTokens?: string },
+  f: LoadFlags & {
+    port: string;
+    host: string;
+    maxBatch: string;
+    maxWaiting: string;
+    prefillChunk: string;
+    kvCacheBytes?: string;
+    maxBodyBytes: string;
+    maxTokens?: string;
+  },
 ) {
   const port = num('--port', f.port) as number;
-  const { engine, format } = await load(f, num('--max-queue', f.maxQueue));
+  const { engine, format } = await load(f, {
+    maxBatch: num('--max-batch', f.maxBatch),
+    maxWaiting: num('--max-waiting', f.maxWaiting),
+    prefillChunk: num('--prefill-chunk', f.prefillChunk),
+    kvCacheBytes: num('--kv-cache-bytes', f.kvCacheBytes),
+  });
   const server = createServer(engine, {
     format,
     maxBodyBytes: num('--max-body-bytes', f.maxBodyBytes),
@@ -271,7 +286,17 @@ export function registerInference(program: Command): void {
   withLoadOptions(program.command('serve').description('Serve the model over an OpenAI-compatible HTTP API'))
     .option('--port <port>', 'port to listen on (0 picks a free one)', '8080')
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--max-queue <n>', 'most requests running or waiting before 429', '64')
+    .option('--max-batch <n>', 'most requests running at once (decoded together in one batched step)', '16')
+    .option('--max-waiting <n>', 'most requests queued for a running slot before 429', '64')
+    .option(
+      '--prefill-chunk <n>',
+      'prompt tokens per prefill step between decode steps (bounds inter-token latency)',
+      '512',
+    )
+    .option(
+      '--kv-cache-bytes <n>',
+      'latent KV cache bytes all running requests may reserve (default: no limit)',
+    )
     .option('--max-body-bytes <n>', 'largest request body before 413', String(1 << 20))
     .option('--max-tokens <n>', 'largest max_tokens a request may ask for')
     .action(serve);
