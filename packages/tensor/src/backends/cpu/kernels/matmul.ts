@@ -1,13 +1,14 @@
 import type { MatmulParams, Storage } from '../../../backend.js';
-import { isQuantized } from '../../../quant.js';
 import { type FloatArray, floats, raw } from '../storage.js';
 import { wasmGemm } from '../wasm/gemm.js';
 import { wasmGemv } from '../wasm/gemv.js';
+import type { MatrixOperand } from '../wasm/loader.js';
 import { toFloatArray } from './cast.js';
 
 /**
  * f32 matmul runs WebAssembly SIMD kernels: ../wasm/matmul.wat for m >= 8, ../wasm/gemv.wat for decode
- * sizes. Where those do not apply (no SIMD, a transposed multi-row A of few rows) and in the f64
+ * sizes, with B in f32, f16, bf16, or q8/q4 (read packed: gemv-q8.wat / gemv-q4.wat dequantize in registers,
+ * the GEMM unpacks a band of B at a time with unpack.wat). Where those do not apply (no SIMD, a transposed multi-row A of few rows) and in the f64
  * reference mode, a blocked TypeScript kernel: the general path packs A as [m, k] and B as Bᵀ [n, k] rows so that
  * every output is a dot product of two contiguous rows, and computes 4x4 output tiles with 16 register
  * accumulators (8 loads per 16 multiply-adds). Small m (decode GEMV) with B [k, n] skips packing and runs
@@ -17,8 +18,8 @@ export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): v
   const A = floats(a);
   const C = floats(out);
   const { m, n, k } = p;
-  const wasm = A instanceof Float32Array && C instanceof Float32Array && !isQuantized(b.dtype);
-  let B: FloatArray | null = null; // f16/bf16 weights are decoded only if the TypeScript path needs them
+  const wasm = A instanceof Float32Array && C instanceof Float32Array;
+  let B: FloatArray | null = null; // narrow and quantized weights are decoded only if the TypeScript path needs them
   const make = (size: number): FloatArray =>
     A instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
   let packedB: FloatArray | null = null;
@@ -26,10 +27,11 @@ export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): v
     [
       { data: A as Float32Array, dtype: 'f32' as const, offset: aOff, transposed: p.transposeA },
       {
-        data: raw(b) as Float32Array | Uint16Array,
-        dtype: b.dtype as 'f32' | 'f16' | 'bf16',
+        data: raw(b) as Float32Array | Uint16Array | Uint8Array,
+        dtype: b.dtype as MatrixOperand['dtype'],
         offset: bOff,
         transposed: p.transposeB,
+        size: b.size,
       },
     ] as const;
   if (wasm && m < 8) {

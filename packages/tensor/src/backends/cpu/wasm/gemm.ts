@@ -1,13 +1,17 @@
-import { decode16, heap, instantiate, type MatrixOperand } from './loader.js';
+import { QUANT_BLOCK, quantLayout } from '../../../quant.js';
+import { decode16, heap, instantiate, type MatrixOperand, stageQuantized } from './loader.js';
 import { matmulWasmBase64 } from './matmul-wasm.js';
+import { unpackWasmBase64 } from './unpack-wasm.js';
 
 /**
- * The WebAssembly SIMD GEMM (see matmul.wat). Operands are copied into the module's memory by memcpy
- * (f16/bf16 B decoded on the way), in bands of rows through a bounded staging area, and the module's
- * packers lay them out for the kernel: A as rows of k (transposed by 4x4 blocks when stored [k, m]), B as
- * 8-column panels. The kernel runs over m/k blocks and C is copied out. Padding rows and columns are left
- * holding whatever the memory had: they only feed rows and columns of C that are never copied out.
- * Returns false where WebAssembly SIMD is unavailable so the caller falls back to the TypeScript kernel.
+ * The WebAssembly SIMD GEMM (see matmul.wat). A is copied into the module's memory (through a bounded staging
+ * area when stored transposed) and packed as rows of k. B goes through in bands of columns: each band is copied
+ * in as stored (f32, bf16 words, q8/q4 packed blocks), unpacked to f32 by unpack.wat (bf16 widened, q8/q4
+ * dequantized; f16 decoded in JS), packed into 8-column panels, and multiplied against all of A; so a large
+ * bf16 or quantized weight (a 128256 x 2048 tied head) is never held whole as f32. Padding rows and columns are
+ * left holding whatever the memory had: they only feed rows and columns of C that are never copied out.
+ * Returns false where WebAssembly SIMD is unavailable (or a quantized B is not laid out in whole blocks along
+ * its rows) so the caller falls back to the TypeScript kernel.
  */
 
 type Gemm = (
@@ -46,10 +50,24 @@ export interface GemmModule {
 
 const M_BLOCK = 64;
 const K_BLOCK = 512;
-/** Floats of the staging area (4 MiB): large operands pass through it in bands. */
-const STAGE_FLOATS = 1 << 20;
+/** Floats of B unpacked per band (4 MiB); also the staging area of a transposed A. */
+const BAND_FLOATS = 1 << 20;
 
-let loaded: ReturnType<typeof instantiate<GemmModule>> | undefined;
+interface UnpackKernels {
+  widen_bf16: (src: number, dst: number, count: number) => void;
+  dequant_q8: (q: number, s: number, dst: number, blocks: number) => void;
+  dequant_q4: (q: number, s: number, mn: number, dst: number, blocks: number) => void;
+}
+type GemmKernels = GemmModule & UnpackKernels & { memory: WebAssembly.Memory };
+
+/** The GEMM and the unpackers instantiated on one memory. */
+function instantiateGemm(): GemmKernels | null {
+  const gemm = instantiate<GemmModule>(matmulWasmBase64);
+  const unpack = gemm && instantiate<UnpackKernels>(unpackWasmBase64, gemm.memory);
+  return unpack && { ...gemm, ...unpack, memory: (gemm as GemmKernels).memory };
+}
+
+let loaded: GemmKernels | null | undefined;
 
 const roundUp = (x: number, multiple: number) => Math.ceil(x / multiple) * multiple;
 
@@ -63,75 +81,124 @@ export function wasmGemm(
   n: number,
   k: number,
 ): boolean {
-  loaded ??= instantiate<GemmModule>(matmulWasmBase64);
+  const quantized = b.dtype === 'q8' || b.dtype === 'q4';
+  if (quantized && ((b.transposed ? k : n) % QUANT_BLOCK !== 0 || b.offset % QUANT_BLOCK !== 0)) return false;
+  loaded ??= instantiateGemm();
   const mod = loaded;
   if (!mod) return false;
   const m4 = roundUp(m, 4);
-  const n8 = roundUp(n, 8);
   const k4 = roundUp(k, 4);
   const lda = a.transposed ? k4 : k;
-  // float offsets: packed A [m4][lda], B panels [n8/8][k4][8], C [m4][n8], then the staging area:
-  // operands are staged a band of rows at a time (at least 4 rows of A, 8 of Bᵀ, 1 of B), with room
-  // for the packers to read up to a 4x4 block or 8 floats past the staged rows
-  const aBase = 0;
-  const bBase = aBase + m4 * lda;
-  const cBase = bBase + n8 * k4;
-  const stage = cBase + m4 * n8;
-  const stageFloats = Math.max(STAGE_FLOATS, 4 * m, 8 * k, n);
-  const mem = heap(mod.memory, stage + stageFloats + 8);
-  const panelStride = k4 * 8;
+  // columns per band: a multiple of 8 (of 32 for a quantized B [k, n], whose blocks run along n)
+  const unit = quantized && !b.transposed ? QUANT_BLOCK : 8;
+  const band = Math.min(roundUp(n, unit), Math.max(unit, Math.floor(BAND_FLOATS / k / unit) * unit));
+  // float offsets: packed A [m4][lda]; C as one [m4][band] block per band; a band of B unpacked as stored and as
+  // panels [band/8][k4][8]; the band's raw words or packed blocks; a transposed A's staging area. The packers
+  // read up to a 4x4 block or 8 floats past what they are given: 8 floats of room after each area.
+  const layout = {
+    stage: m4 * lda + m4 * roundUp(n, 8),
+    panels: 0,
+    raw: 0,
+    aStage: 0,
+  };
+  layout.panels = layout.stage + band * k + 8;
+  layout.raw = layout.panels + band * k4;
+  const rawFloats = quantized
+    ? quantLayout(band * k, b.dtype as 'q8' | 'q4').bytes / 4
+    : b.dtype === 'bf16'
+      ? Math.ceil((band * k) / 2)
+      : 0;
+  layout.aStage = roundUp(layout.raw + rawFloats + 8, 4);
+  const aStageFloats = a.transposed ? Math.max(BAND_FLOATS, 4 * m) : 0;
+  const mem = heap(mod.memory, layout.aStage + aStageFloats + 8);
   if (a.transposed) {
     // stored Aᵀ [k, m]: bands of its rows become column bands of packed A
-    const band = Math.floor(stageFloats / m / 4) * 4;
-    for (let p0 = 0; p0 < k4; p0 += band) {
-      const rows = Math.min(band, k4 - p0);
+    const rowsPerBand = Math.floor(aStageFloats / m / 4) * 4;
+    for (let p0 = 0; p0 < k4; p0 += rowsPerBand) {
+      const rows = Math.min(rowsPerBand, k4 - p0);
       const from = a.offset + p0 * m;
-      mem.set((a.data as Float32Array).subarray(from, from + Math.min(rows, k - p0) * m), stage);
-      mod.transpose(stage * 4, (aBase + p0) * 4, rows, m4, m * 4, lda * 4);
+      mem.set((a.data as Float32Array).subarray(from, from + Math.min(rows, k - p0) * m), layout.aStage);
+      mod.transpose(layout.aStage * 4, p0 * 4, rows, m4, m * 4, lda * 4);
     }
   } else {
-    mem.set((a.data as Float32Array).subarray(a.offset, a.offset + m * k), aBase);
+    mem.set((a.data as Float32Array).subarray(a.offset, a.offset + m * k), 0);
   }
-  if (b.transposed) {
-    // stored Bᵀ [n, k]: 8 of its rows become one panel's 8 columns
-    const band = Math.floor(stageFloats / k / 8) * 8;
-    for (let j0 = 0; j0 < n8; j0 += band) {
-      stageB(b, mem, stage, j0 * k, Math.min(band, n - j0) * k);
-      for (let j = j0; j < Math.min(n8, j0 + band); j += 8) {
-        mod.transpose((stage + (j - j0) * k) * 4, (bBase + j * k4) * 4, 8, k4, k * 4, 32);
+  const panelStride = k4 * 8;
+  for (let j0 = 0; j0 < n; j0 += band) {
+    const nb = Math.min(band, n - j0);
+    const nb8 = roundUp(nb, 8);
+    unpackBand(mod, mem, b, j0, nb, n, k, layout);
+    if (b.transposed) {
+      // Bᵀ rows [j0, j0 + nb) as [nb][k]: 8 rows become one panel's 8 columns
+      for (let j = 0; j < nb8; j += 8) {
+        mod.transpose((layout.stage + j * k) * 4, (layout.panels + j * k4) * 4, 8, k4, k * 4, 32);
+      }
+    } else {
+      // B's columns [j0, j0 + nb) as [k][nb]: each row fills the same row of every panel
+      mod.pack_rows(layout.stage * 4, layout.panels * 4, k, nb8, nb * 4, panelStride * 4);
+    }
+    // GotoBLAS-style blocking: an A block of M_BLOCK rows x K_BLOCK stays in L2 while each 8-column B
+    // panel slice (K_BLOCK x 8) sits in L1; k blocks after the first accumulate into C.
+    const cBand = m4 * lda + m4 * j0;
+    for (let p0 = 0; p0 < k; p0 += K_BLOCK) {
+      const kc = Math.min(K_BLOCK, k - p0);
+      for (let i0 = 0; i0 < m4; i0 += M_BLOCK) {
+        const mc = Math.min(M_BLOCK, m4 - i0);
+        const a0 = (i0 * lda + p0) * 4;
+        const b0 = (layout.panels + p0 * 8) * 4;
+        mod.gemm(a0, b0, (cBand + i0 * nb8) * 4, mc, nb8, kc, lda * 4, panelStride * 4, p0 > 0 ? 1 : 0);
       }
     }
-  } else {
-    // B [k, n]: a band of rows fills the same rows of every panel
-    const band = Math.floor(stageFloats / n);
-    for (let p0 = 0; p0 < k; p0 += band) {
-      const rows = Math.min(band, k - p0);
-      stageB(b, mem, stage, p0 * n, rows * n);
-      mod.pack_rows(stage * 4, (bBase + p0 * 8) * 4, rows, n8, n * 4, panelStride * 4);
+    for (let i = 0; i < m; i++) {
+      c.set(mem.subarray(cBand + i * nb8, cBand + i * nb8 + nb), cOffset + i * n + j0);
     }
-  }
-  // GotoBLAS-style blocking: an A block of M_BLOCK rows x K_BLOCK stays in L2 while each 8-column B
-  // panel slice (K_BLOCK x 8) sits in L1; k blocks after the first accumulate into C.
-  for (let p0 = 0; p0 < k; p0 += K_BLOCK) {
-    const kc = Math.min(K_BLOCK, k - p0);
-    for (let i0 = 0; i0 < m4; i0 += M_BLOCK) {
-      const mc = Math.min(M_BLOCK, m4 - i0);
-      const a0 = (aBase + i0 * lda + p0) * 4;
-      const b0 = (bBase + p0 * 8) * 4;
-      mod.gemm(a0, b0, (cBase + i0 * n8) * 4, mc, n8, kc, lda * 4, panelStride * 4, p0 > 0 ? 1 : 0);
-    }
-  }
-  if (n === n8) {
-    c.set(mem.subarray(cBase, cBase + m * n), cOffset);
-  } else {
-    for (let i = 0; i < m; i++) c.set(mem.subarray(cBase + i * n8, cBase + i * n8 + n), cOffset + i * n);
   }
   return true;
 }
 
-/** mem[at..] = `size` elements of B as stored from element `start` of the matrix, as f32. */
-function stageB(b: MatrixOperand, mem: Float32Array, at: number, start: number, size: number): void {
-  const from = b.offset + start;
-  if (b.data instanceof Float32Array) mem.set(b.data.subarray(from, from + size), at);
-  else decode16(b.data, from, size, b.dtype as 'f16' | 'bf16', mem.subarray(at, at + size));
+/**
+ * mem[layout.stage..] = B's columns [j0, j0 + nb) as f32, in B's stored orientation: Bᵀ rows [nb][k], or B rows
+ * cut to the band [k][nb]. Narrow and quantized bands are copied in raw and unpacked in the module.
+ */
+function unpackBand(
+  mod: GemmKernels,
+  mem: Float32Array,
+  b: MatrixOperand,
+  j0: number,
+  nb: number,
+  n: number,
+  k: number,
+  layout: { stage: number; raw: number },
+): void {
+  const { data, dtype } = b;
+  // the band is `rows` runs of `cols` elements, `stride` apart
+  const window = b.transposed
+    ? { start: b.offset + j0 * k, rows: 1, cols: nb * k, stride: 0 }
+    : { start: b.offset + j0, rows: k, cols: nb, stride: n };
+  const count = nb * k;
+  if (dtype === 'q8' || dtype === 'q4') {
+    const bytes = new Uint8Array(mem.buffer);
+    const p = stageQuantized(data as Uint8Array, b.size as number, dtype, window, bytes, layout.raw * 4);
+    if (dtype === 'q8') mod.dequant_q8(p.q, p.scales, layout.stage * 4, count / QUANT_BLOCK);
+    else mod.dequant_q4(p.q, p.scales, p.mins, layout.stage * 4, count / QUANT_BLOCK);
+    return;
+  }
+  const { start, rows, cols, stride } = window;
+  const bf16 = dtype === 'bf16';
+  const words = bf16 ? new Uint16Array(mem.buffer, layout.raw * 4, count) : null;
+  for (let r = 0; r < rows; r++) {
+    const from = start + r * stride;
+    const to = r * cols;
+    if (data instanceof Float32Array) mem.set(data.subarray(from, from + cols), layout.stage + to);
+    else if (words) words.set((data as Uint16Array).subarray(from, from + cols), to);
+    else
+      decode16(
+        data as Uint16Array,
+        from,
+        cols,
+        'f16',
+        mem.subarray(layout.stage + to, layout.stage + to + cols),
+      );
+  }
+  if (bf16) mod.widen_bf16(layout.raw * 4, layout.stage * 4, count);
 }

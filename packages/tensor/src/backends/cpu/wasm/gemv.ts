@@ -1,7 +1,18 @@
 import type { Storage } from '../../../backend.js';
+import { isQuantized, QUANT_BLOCK, quantLayout } from '../../../quant.js';
 import { type CpuStorage, raw } from '../storage.js';
+import { gemvQ4WasmBase64 } from './gemv-q4-wasm.js';
+import { gemvQ8WasmBase64 } from './gemv-q8-wasm.js';
 import { gemvWasmBase64 } from './gemv-wasm.js';
-import { decode16, heap, instantiate, type MatrixOperand, rowReader } from './loader.js';
+import {
+  decode16,
+  heap,
+  instantiate,
+  type MatrixOperand,
+  quantPointers,
+  rowReader,
+  stageQuantized,
+} from './loader.js';
 
 /**
  * Decode-sized products (m < 8) with the WebAssembly SIMD matrix-vector kernels of gemv.wat; each row of A is
@@ -15,7 +26,13 @@ import { decode16, heap, instantiate, type MatrixOperand, rowReader } from './lo
  * KV cache's strided copies, uploads) land in the arena and the GEMV always reads current values, in place.
  * An arena region is released when its array is garbage-collected (the backend's pool may keep and reuse the
  * array for a later storage of the same size, which is then resident from the start). Beyond
- * `gemvResidency.limitBytes`, and for f16 weights, B is copied in per call as before (bf16 as 16-bit words).
+ * `gemvResidency.limitBytes`, and for f16 weights, B is copied in per call as before (bf16 as 16-bit words,
+ * q8/q4 as their packed bytes).
+ *
+ * q8/q4 weights (src/quant.ts) are read packed by gemv-q8.wat and gemv-q4.wat, instantiated on the same memory,
+ * dequantized in registers. They need whole blocks along B's stored rows: Bᵀ [n, k] with k a multiple of 32,
+ * B [k, n] with n a multiple of 32, and block-aligned offsets and batch strides (else the caller's reference
+ * path takes them).
  */
 interface GemvKernels {
   gemv_n: Kernel;
@@ -24,7 +41,40 @@ interface GemvKernels {
   gemv_t_bf16: Kernel;
 }
 type Kernel = (x: number, b: number, y: number, k: number, n: number) => void;
-type GemvModule = GemvKernels & { memory: WebAssembly.Memory };
+interface QuantKernels {
+  gemv_t_q8: (x: number, q: number, s: number, y: number, k: number, n: number) => void;
+  gemv_n_q8: (x: number, q: number, s: number, y: number, k: number, n: number, ldb: number) => void;
+  gemv_t_q4: (
+    x: number,
+    q: number,
+    s: number,
+    mn: number,
+    y: number,
+    k: number,
+    n: number,
+    xs: number,
+  ) => void;
+  gemv_n_q4: (
+    x: number,
+    q: number,
+    s: number,
+    mn: number,
+    y: number,
+    k: number,
+    n: number,
+    ldb: number,
+  ) => void;
+}
+type GemvModule = GemvKernels & QuantKernels & { memory: WebAssembly.Memory };
+
+/** The GEMV modules instantiated together: the f32/bf16 kernels' memory, imported by the quantized kernels. */
+function instantiateGemv(): GemvModule | null {
+  const base = instantiate<GemvKernels>(gemvWasmBase64);
+  if (!base) return null;
+  const q8 = instantiate<QuantKernels>(gemvQ8WasmBase64, base.memory);
+  const q4 = instantiate<QuantKernels>(gemvQ4WasmBase64, base.memory);
+  return q8 && q4 && { ...base, ...q8, ...q4, memory: base.memory };
+}
 
 /**
  * @internal Which weights are made resident: at least `minBytes` each, at most `limitBytes` in all. Residency moves
@@ -56,7 +106,7 @@ export class Arena {
   }
 
   static create(capacity: number): Arena | null {
-    const kernels = instantiate<GemvKernels>(gemvWasmBase64);
+    const kernels = instantiateGemv();
     if (!kernels) return null;
     try {
       kernels.memory.grow(capacity / PAGE - kernels.memory.buffer.byteLength / PAGE);
@@ -120,7 +170,9 @@ export function gemvResidentBytes(): number {
 }
 
 /** Moves `storage`'s array into an arena (returning the new view), or null when it stays where it is. */
-function makeResident(storage: Storage, data: Float32Array | Uint16Array): Float32Array | Uint16Array | null {
+type WeightArray = Float32Array | Uint16Array | Uint8Array;
+
+function makeResident(storage: Storage, data: WeightArray): WeightArray | null {
   const bytes = Math.ceil(data.byteLength / ALIGN) * ALIGN;
   if (bytes < gemvResidency.minBytes || residentBytes + bytes > gemvResidency.limitBytes) return null;
   if (ARENA_SCRATCH_BYTES + bytes > MAX_ARENA_BYTES) return null;
@@ -145,10 +197,11 @@ function makeResident(storage: Storage, data: Float32Array | Uint16Array): Float
     at = arena.allocate(bytes) as number;
   }
   const buffer = arena.kernels.memory.buffer;
-  const view =
-    data instanceof Float32Array
-      ? new Float32Array(buffer, at as number, data.length)
-      : new Uint16Array(buffer, at as number, data.length);
+  const view = new (data.constructor as typeof Float32Array | typeof Uint16Array | typeof Uint8Array)(
+    buffer,
+    at as number,
+    data.length,
+  );
   view.set(data);
   (storage as CpuStorage as { -readonly [K in keyof CpuStorage]: CpuStorage[K] }).data = view;
   regions.register(view, { arena, at: at as number, bytes });
@@ -174,10 +227,7 @@ export function residentMemory(storage: Storage): { memory: WebAssembly.Memory; 
  * `data` in an arena: where it already is, or moved there now when it is `storage`'s own array (f32 or bf16
  * words); null when it is in none and cannot be moved.
  */
-function inArena(
-  data: Float32Array | Uint16Array,
-  storage?: Storage,
-): { view: Float32Array | Uint16Array; arena: Arena } | null {
+function inArena(data: WeightArray, storage?: Storage): { view: WeightArray; arena: Arena } | null {
   const arena = arenaOf.get(data.buffer);
   if (arena !== undefined) return { view: data, arena };
   if (storage === undefined || raw(storage) !== data) return null;
@@ -196,10 +246,14 @@ export interface GemvBatch {
 
 const ONE: GemvBatch = { count: 1, aStride: 0, bStride: 0 };
 
+/** Floats of scratch a product needs at the start of the memory: x [k], y [n], then q4's block sums of x. */
+const scratchFloats = (n: number, k: number) => Math.ceil((k + n + k / QUANT_BLOCK) / 4) * 4;
+
 /**
- * C[cOffset..] ([m, n]) = A [m, k] · op(B), for each of `batch.count` products; false when wasm is unavailable.
- * `storage` is B's storage (whose array is `b.data`): given, B may be made resident. Batches run in one call, so
- * the many tiny per-head products of the absorbed decode cost one lookup, not one each.
+ * C[cOffset..] ([m, n]) = A [m, k] · op(B), for each of `batch.count` products; false when wasm is unavailable
+ * (or a quantized B is not laid out in whole blocks along its rows). `storage` is B's storage (whose array is
+ * `b.data`): given, B may be made resident. Batches run in one call, so the many tiny per-head products of the
+ * absorbed decode cost one lookup, not one each.
  */
 export function wasmGemv(
   a: MatrixOperand,
@@ -213,34 +267,54 @@ export function wasmGemv(
   batch: GemvBatch = ONE,
 ): boolean {
   if (a.transposed && m > 1) return false;
+  if (isQuantized(b.dtype)) {
+    const aligned = (elements: number) => elements % QUANT_BLOCK === 0;
+    if (!(aligned(b.transposed ? k : n) && aligned(b.offset) && aligned(batch.bStride))) return false;
+  }
   const resident = b.dtype === 'f16' ? null : inArena(b.data, storage);
-  const data = resident?.view ?? b.data;
-  if (resident !== null && (k + n) * 4 <= ARENA_SCRATCH_BYTES) {
-    const { arena } = resident;
-    const bytes = data.BYTES_PER_ELEMENT;
-    const bPointer = data.byteOffset + b.offset * bytes;
-    multiply(arena.kernels, arena.floats, a, bPointer, b, c, cOffset, m, n, k, batch, batch.bStride * bytes);
+  if (resident !== null && scratchFloats(n, k) * 4 <= ARENA_SCRATCH_BYTES) {
+    const { arena, view } = resident;
+    const run = product(arena.kernels, b, view.byteOffset, n, k);
+    multiply(arena.floats, a, run, b.offset, c, cOffset, m, n, k, batch);
     return true;
   }
-  streaming ??= instantiate<GemvKernels>(gemvWasmBase64);
+  streaming ??= instantiateGemv();
   if (!streaming) return false;
   for (let t = 0; t < batch.count; t++) {
     const at = { ...a, offset: a.offset + t * batch.aStride };
-    streamed(
-      streaming,
-      at,
-      { ...b, data, offset: b.offset + t * batch.bStride },
-      c,
-      cOffset + t * m * n,
-      m,
-      n,
-      k,
-    );
+    const bt = { ...b, data: resident?.view ?? b.data, offset: b.offset + t * batch.bStride };
+    streamed(streaming, at, bt, c, cOffset + t * m * n, m, n, k);
   }
   return true;
 }
 
-/** The per-call path: B copied into the streaming module after x and y (f16 decoded to f32, bf16 as is). */
+/** y = x · op(B) for B's matrix at element `offset`; x and y are byte pointers into the module's memory. */
+type Product = (x: number, offset: number, y: number) => void;
+
+/** The kernel call for B's dtype and layout, with B's storage at byte `base` of the module's memory. */
+function product(mod: GemvModule, b: MatrixOperand, base: number, n: number, k: number): Product {
+  const { dtype, transposed } = b;
+  if (dtype === 'q8' || dtype === 'q4') {
+    const size = b.size as number;
+    return (x, offset, y) => {
+      const p = quantPointers(base, size, dtype, offset);
+      if (dtype === 'q8') {
+        if (transposed) mod.gemv_t_q8(x, p.q, p.scales, y, k, n);
+        else mod.gemv_n_q8(x, p.q, p.scales, y, k, n, n);
+      } else if (transposed) mod.gemv_t_q4(x, p.q, p.scales, p.mins, y, k, n, y + n * 4);
+      else mod.gemv_n_q4(x, p.q, p.scales, p.mins, y, k, n, n);
+    };
+  }
+  const bf16 = dtype === 'bf16';
+  const kernel = transposed ? (bf16 ? mod.gemv_t_bf16 : mod.gemv_t) : bf16 ? mod.gemv_n_bf16 : mod.gemv_n;
+  const bytes = bf16 ? 2 : 4;
+  return (x, offset, y) => kernel(x, base + offset * bytes, y, k, n);
+}
+
+/**
+ * The per-call path: B's matrix copied into the streaming module after the scratch (f16 decoded to f32, bf16
+ * as is, q8/q4 as a compact packed copy of its blocks).
+ */
 function streamed(
   mod: GemvModule,
   a: MatrixOperand,
@@ -252,43 +326,49 @@ function streamed(
   k: number,
 ) {
   const size = k * n;
-  const bBase = Math.ceil((k + n) / 4) * 4; // f32 units, 16-byte aligned
-  const bf16 = b.dtype === 'bf16';
+  const bBase = scratchFloats(n, k); // f32 units, 16-byte aligned
+  const { data, dtype } = b;
+  if (dtype === 'q8' || dtype === 'q4') {
+    const mem = heap(mod.memory, bBase + Math.ceil(quantLayout(size, dtype).bytes / 4));
+    const bytes = new Uint8Array(mem.buffer);
+    const window = { start: b.offset, rows: 1, cols: size, stride: 0 };
+    stageQuantized(data as Uint8Array, b.size as number, dtype, window, bytes, bBase * 4);
+    const run = product(mod, { ...b, size }, bBase * 4, n, k);
+    multiply(mem, a, run, 0, c, cOffset, m, n, k, ONE);
+    return;
+  }
+  const bf16 = dtype === 'bf16';
   const mem = heap(mod.memory, bBase + (bf16 ? Math.ceil(size / 2) : size));
-  const bData = b.data;
-  if (bData instanceof Float32Array) mem.set(bData.subarray(b.offset, b.offset + size), bBase);
-  else if (bf16) new Uint16Array(mem.buffer, bBase * 4, size).set(bData.subarray(b.offset, b.offset + size));
-  else decode16(bData, b.offset, size, 'f16', mem.subarray(bBase, bBase + size));
-  multiply(mod, mem, a, bBase * 4, { ...b, dtype: bf16 ? 'bf16' : 'f32' }, c, cOffset, m, n, k, ONE, 0);
+  if (data instanceof Float32Array) mem.set(data.subarray(b.offset, b.offset + size), bBase);
+  else if (bf16) new Uint16Array(mem.buffer, bBase * 4, size).set(data.subarray(b.offset, b.offset + size));
+  else decode16(data as Uint16Array, b.offset, size, 'f16', mem.subarray(bBase, bBase + size));
+  const run = product(mod, { ...b, dtype: bf16 ? 'bf16' : 'f32' }, bBase * 4, n, k);
+  multiply(mem, a, run, 0, c, cOffset, m, n, k, ONE);
 }
 
 /**
- * Each row of A of each batch through the kernel for B's dtype and layout, with x at byte 0 and y after it; B of
- * batch t at `bPointer + t · bStrideBytes`.
+ * Each row of A of each batch through `run`, with x at byte 0 and y after it; B of batch t at element
+ * `bOffset + t · batch.bStride`.
  */
 function multiply(
-  mod: GemvModule,
   mem: Float32Array,
   a: MatrixOperand,
-  bPointer: number,
-  b: Pick<MatrixOperand, 'dtype' | 'transposed'>,
+  run: Product,
+  bOffset: number,
   c: Float32Array,
   cOffset: number,
   m: number,
   n: number,
   k: number,
   batch: GemvBatch,
-  bStrideBytes: number,
 ) {
-  const bf16 = b.dtype === 'bf16';
-  const kernel = b.transposed ? (bf16 ? mod.gemv_t_bf16 : mod.gemv_t) : bf16 ? mod.gemv_n_bf16 : mod.gemv_n;
   const yBase = k;
   const y = mem.subarray(yBase, yBase + n);
   const readRow = rowReader(a, k);
   for (let t = 0; t < batch.count; t++) {
     for (let i = 0; i < m; i++) {
       mem.set(readRow(a.offset + t * batch.aStride + i * k), 0);
-      kernel(0, bPointer + t * bStrideBytes, yBase * 4, k, n);
+      run(0, bOffset + t * batch.bStride, yBase * 4);
       c.set(y, cOffset + (t * m + i) * n);
     }
   }

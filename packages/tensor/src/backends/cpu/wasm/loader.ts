@@ -1,4 +1,5 @@
 import { f16BitsToF32 } from '../../../dtype.js';
+import { QUANT_BLOCK, type QuantizedDType, quantLayout } from '../../../quant.js';
 
 /**
  * Instantiate a bundled wasm module (base64) synchronously, a module that imports its memory on `memory`;
@@ -35,14 +36,68 @@ export function heap(memory: WebAssembly.Memory, floats: number): Float32Array {
 }
 
 /**
- * A matrix operand: f32 data, or the raw bits of f16/bf16 weights (decoded while copied into the module),
- * the element offset of the matrix, and whether it is stored transposed.
+ * A matrix operand: f32 data, the raw bits of f16/bf16 weights, or the packed bytes of q8/q4 weights (whose
+ * planes are placed by the storage's element count, `size`); the element offset of the matrix, and whether
+ * it is stored transposed.
  */
 export interface MatrixOperand {
-  data: Float32Array | Uint16Array;
-  dtype: 'f32' | 'f16' | 'bf16';
+  data: Float32Array | Uint16Array | Uint8Array;
+  dtype: 'f32' | 'f16' | 'bf16' | QuantizedDType;
   offset: number;
   transposed: boolean;
+  size?: number;
+}
+
+/** Byte pointers of element `offset` (block-aligned) in each plane of a quantized storage at byte `base`. */
+export interface QuantPointers {
+  q: number;
+  scales: number;
+  mins: number;
+}
+
+export function quantPointers(
+  base: number,
+  size: number,
+  dtype: QuantizedDType,
+  offset: number,
+): QuantPointers {
+  const layout = quantLayout(size, dtype);
+  const scale = (offset / QUANT_BLOCK) * 2;
+  return {
+    q: base + (dtype === 'q8' ? offset : offset / 2),
+    scales: base + layout.scales + scale,
+    mins: base + layout.mins + scale,
+  };
+}
+
+/**
+ * Copies a block-aligned `rows` x `cols` window of a quantized storage of `size` elements (row r starts at element
+ * start + r·stride; cols a multiple of 32) into `dst` at byte `at` as a compact storage of rows·cols elements
+ * (the same planes, holding only the window), and returns its plane pointers.
+ */
+export function stageQuantized(
+  src: Uint8Array,
+  size: number,
+  dtype: QuantizedDType,
+  window: { start: number; rows: number; cols: number; stride: number },
+  dst: Uint8Array,
+  at: number,
+): QuantPointers {
+  const { start, rows, cols, stride } = window;
+  const to = quantPointers(at, rows * cols, dtype, 0);
+  const qBytes = dtype === 'q8' ? cols : cols / 2;
+  const scaleBytes = (cols / QUANT_BLOCK) * 2;
+  const plane = (source: number, target: number, bytes: number) =>
+    dst.set(new Uint8Array(src.buffer, source, bytes), target);
+  const from = quantPointers(src.byteOffset, size, dtype, start);
+  const qStride = dtype === 'q8' ? stride : stride / 2;
+  const scaleStride = (stride / QUANT_BLOCK) * 2;
+  for (let r = 0; r < rows; r++) {
+    plane(from.q + r * qStride, to.q + r * qBytes, qBytes);
+    plane(from.scales + r * scaleStride, to.scales + r * scaleBytes, scaleBytes);
+    if (dtype === 'q4') plane(from.mins + r * scaleStride, to.mins + r * scaleBytes, scaleBytes);
+  }
+  return to;
 }
 
 let f16Table: Float32Array | null = null;
@@ -70,5 +125,5 @@ export function rowReader(op: MatrixOperand, length: number): (start: number) =>
   const data = op.data;
   if (data instanceof Float32Array) return (start) => data.subarray(start, start + length);
   const scratch = new Float32Array(length);
-  return (start) => decode16(data, start, length, op.dtype as 'f16' | 'bf16', scratch);
+  return (start) => decode16(data as Uint16Array, start, length, op.dtype as 'f16' | 'bf16', scratch);
 }
