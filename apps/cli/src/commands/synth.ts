@@ -14,7 +14,7 @@ import {
   synthesize,
   type Trajectory,
 } from '@agentlm/synth';
-import { renderChat, Tokenizer } from '@agentlm/tokenizer';
+import { renderChatSpans, Tokenizer } from '@agentlm/tokenizer';
 import type { Command } from 'commander';
 
 interface SynthOptions {
@@ -109,12 +109,14 @@ async function localChatModel(dir: string): Promise<ChatModel> {
   if (!tokenizer) throw new SynthOptionError('--model', dir, 'a model directory that holds tokenizer.json');
   return {
     async complete(messages, tools, options) {
-      const prompt = renderChat(messages, {
+      // message content (tool results included) is encoded as text: only the template's markup is special
+      const { text, literalSpans } = renderChatSpans(messages, {
         tools: tools as unknown as Record<string, unknown>[],
         addGenerationPrompt: true,
         template: tokenizer.chatTemplate,
+        specialTokens: tokenizer.addedTokens.map((t) => t.content),
       });
-      const generation = engine.generate(prompt, {
+      const generation = engine.generate(tokenizer.encode(text, { literalSpans }), {
         maxNewTokens: options.maxTokens ?? 512,
         ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
       });
