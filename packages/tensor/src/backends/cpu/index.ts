@@ -19,6 +19,7 @@ import { swiglu, swigluBackward } from './kernels/swiglu.js';
 import { topk } from './kernels/topk.js';
 import { ArrayPool } from './pool.js';
 import { allocArray, type CpuStorage, raw } from './storage.js';
+import { residentMemory } from './wasm/gemv.js';
 
 /** Default bound on the freed arrays a CPU backend keeps for reuse. */
 const POOL_BYTES = 256 * 2 ** 20;
@@ -62,6 +63,9 @@ export function createCpuBackend(opts: CpuBackendOptions = {}): Backend {
       raw(s).set(data);
     },
     write(s: Storage, byteOffset: number, bytes: Uint8Array) {
+      // a streamed load: make the storage resident before its first bytes land, so that the weights are written
+      // once, where the GEMV reads them, not moved there (a second copy) at the first product
+      if (byteOffset === 0) residentMemory(s);
       const data = raw(s);
       if (data instanceof Float64Array) {
         // reference mode keeps f32 as f64: widen the little-endian f32 words

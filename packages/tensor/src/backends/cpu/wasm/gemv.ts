@@ -210,15 +210,17 @@ function makeResident(storage: Storage, data: WeightArray): WeightArray | null {
 }
 
 /**
- * @internal The arena memory holding `storage`'s f32 or bf16 array and the array's byte offset in it, the array
- * moved into an arena first if it is not there yet; null where it cannot be (f16, f64 reference arrays, the
- * residency limits, no WebAssembly). For kernels that read a large storage in place (the latent-cache attention).
+ * @internal The arena memory holding `storage`'s f32, bf16 or q8/q4 array and the array's byte offset in it, the
+ * array moved into an arena first if it is not there yet; null where it cannot be (f16, f64 reference arrays, the
+ * residency limits, no WebAssembly). For kernels that read a large storage in place (the latent-cache attention),
+ * and for loads, which stream a weight's bytes straight into the arena (`Backend.write`).
  * The memory's first `ARENA_SCRATCH_BYTES` are scratch that any kernel may overwrite during its call.
  */
 export function residentMemory(storage: Storage): { memory: WebAssembly.Memory; byteOffset: number } | null {
   const data = raw(storage);
   const narrow = storage.dtype === 'bf16' && data instanceof Uint16Array;
-  if (!(narrow || (storage.dtype === 'f32' && data instanceof Float32Array))) return null;
+  const packed = isQuantized(storage.dtype) && data instanceof Uint8Array;
+  if (!(narrow || packed || (storage.dtype === 'f32' && data instanceof Float32Array))) return null;
   const resident = inArena(data, storage);
   return resident && { memory: resident.arena.kernels.memory, byteOffset: resident.view.byteOffset };
 }
