@@ -6,7 +6,8 @@ import { initBackend } from '@agentlm/tensor';
 const config = presetConfig('nano', { num_hidden_layers: 2 });
 const youtu = YoutuModel.init(config, { seed: 1, backend: await initBackend('cpu'), requiresGrad: false });
 // No tokenizer here: /v1/completions takes token ids; chat needs a tokenizer and its template.
-const { engine } = fromModel(youtu, null, { name: 'nano-random' });
+// Continuous batching: up to 8 requests decode together, 32 more may queue (429 beyond).
+const { engine } = fromModel(youtu, null, { name: 'nano-random', maxBatch: 8, maxWaiting: 32 });
 const server = createServer(engine, { maxTokens: 64 });
 const url = await server.listen(0, '127.0.0.1');
 console.log(`listening on ${url}`);
@@ -29,6 +30,10 @@ const invalid = await fetch(`${url}/v1/completions`, {
   body: JSON.stringify({ prompt: [1], max_tokens: 1000 }),
 });
 console.log(`invalid request -> ${invalid.status}:`, (await invalid.json()).error.message);
+
+console.log('health:', await (await fetch(`${url}/health`)).json());
+const metrics = await (await fetch(`${url}/metrics`)).text(); // Prometheus text
+console.log(metrics.split('\n').filter((line) => line.startsWith('agentlm_generation_tokens_total')));
 
 await server.close(); // in-flight requests finish first
 console.log('closed');
