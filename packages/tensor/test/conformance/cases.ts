@@ -48,6 +48,7 @@ import {
   where,
 } from '../../src/index.js';
 import { fillRandom } from '../../src/rng.js';
+import { quantCases } from './quant-cases.js';
 import { topkCases } from './topk-cases.js';
 import { viewCases } from './view-cases.js';
 
@@ -494,5 +495,6 @@ export function allCases(): Case[] {
     ...attentionCases(),
     ...viewCases(),
     ...topkCases(),
+    ...quantCases(),
   ];
 }
