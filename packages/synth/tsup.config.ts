@@ -1,3 +1,4 @@
 import { libraryConfig } from '../../tsup.base.js';
 
-export default libraryConfig();
+// sandbox-worker is the entry of the thread that owns QuickJS (loaded by URL, beside index.js)
+export default libraryConfig({ entry: ['src/index.ts', 'src/sandbox-worker.ts'] });

@@ -16,7 +16,13 @@ export { ScriptedPolicy, type ScriptedPolicyOptions } from './policies/scripted.
 export { OpenAITeacher, type OpenAITeacherOptions } from './policies/teacher.js';
 export type { Policy, PolicySession } from './policy.js';
 export type { DomainReport, SynthReport, TokenStats } from './report.js';
-export { Sandbox, type SandboxLimits, type SandboxResult } from './sandbox.js';
+export {
+  Sandbox,
+  type SandboxFailure,
+  type SandboxLimits,
+  type SandboxResult,
+  type SandboxStats,
+} from './sandbox.js';
 export { listShards, readShard, readTrajectories, type ShardFormat, type ShardKind } from './shards.js';
 export type {
   AgentTurn,

@@ -1,113 +1,247 @@
-import type { QuickJSContext, QuickJSHandle, QuickJSWASMModule } from 'quickjs-emscripten';
-import { SandboxError } from './errors.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { SandboxError, SynthOptionError } from './errors.js';
+import type { SandboxCall, SandboxReply, SandboxRequest, SandboxWorkerData } from './sandbox-worker.js';
 
 /** Resource limits of one code execution. */
 export interface SandboxLimits {
-  /** Wall-clock budget; the interpreter is interrupted when it runs past it. */
+  /** Wall-clock budget of the program and the promise jobs it queues; the interpreter is interrupted past it. */
   timeoutMs: number;
   /** Heap ceiling of the QuickJS runtime. */
   memoryBytes: number;
+  /** QuickJS stack ceiling (recursion depth: about 5,000 plain calls per MiB). At most 4 MiB. */
+  stackBytes: number;
   /** Printed output kept (the rest is cut, so a print loop cannot flood the trajectory). */
   maxOutputChars: number;
 }
 
-export const DEFAULT_LIMITS: SandboxLimits = { timeoutMs: 1000, memoryBytes: 32 << 20, maxOutputChars: 4000 };
+export const DEFAULT_LIMITS: SandboxLimits = {
+  timeoutMs: 1000,
+  memoryBytes: 32 << 20,
+  stackBytes: 1 << 20,
+  maxOutputChars: 4000,
+};
+
+/**
+ * Why a run failed: `error` an uncaught exception or rejection of the program; `timeout` past
+ * `timeoutMs`; `memory` past `memoryBytes`; `stack` past `stackBytes` (or the thread's own stack);
+ * `unsettled` the last value is a promise nothing is left to settle; `crash` the QuickJS instance
+ * faulted (it was replaced; later runs are unaffected).
+ */
+export type SandboxFailure = 'error' | 'timeout' | 'memory' | 'stack' | 'unsettled' | 'crash';
 
 export interface SandboxResult {
   ok: boolean;
   /** What `console.log` printed, one line per call. */
   stdout: string;
-  /** The value of the last expression, as JSON-compatible data. */
+  /** The last value (settled, when it is a promise), as JSON-compatible data. */
   value?: unknown;
-  /** `Name: message` of the uncaught error, including `InternalError: interrupted` on timeout. */
+  /** `Name: message` of the failure: the uncaught error, `TimeoutError: ran past N ms`, … */
   error?: string;
+  /** Set when `ok` is false. */
+  failure?: SandboxFailure;
   timedOut: boolean;
 }
 
-let modulePromise: Promise<QuickJSWASMModule> | undefined;
-
-function loadQuickJS(): Promise<QuickJSWASMModule> {
-  modulePromise ??= import('quickjs-emscripten')
-    .then((m) => m.getQuickJS())
-    .catch((err: unknown) => {
-      modulePromise = undefined;
-      throw new SandboxError(`cannot load quickjs-emscripten: ${(err as Error).message}`);
-    });
-  return modulePromise;
+/** Counters of the process's QuickJS worker, to watch that hostile runs leave nothing behind. */
+export interface SandboxStats {
+  /** Linear memory of the current QuickJS instance (a high-water mark: WebAssembly memory never shrinks). */
+  wasmBytes: number;
+  /** QuickJS instances made by the current worker (one more after every fault or recycle). */
+  modules: number;
+  /** Runs whose fault poisoned an instance. */
+  faults: number;
+  /** Instances replaced because allocator fragmentation had grown their linear memory past 4 × memoryBytes + 64 MiB. */
+  recycles: number;
+  runs: number;
+  /** Workers started in this process (one more after every run stopped from outside). */
+  workers: number;
 }
 
-function show(value: unknown): string {
-  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+/** Extra wait past `timeoutMs` before a run that never returns to the interpreter is stopped from outside. */
+const GRACE_MS = 2000;
+const START_TIMEOUT_MS = 60_000;
+/** Native stack of the worker thread: far above `stackBytes`, so QuickJS's own check fires first. */
+const WORKER_STACK_MB = 64;
+const MAX_STACK_BYTES = 4 << 20;
+
+function workerScript(): URL {
+  const beside = new URL('./sandbox-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(beside)) ? beside : new URL('../dist/sandbox-worker.js', import.meta.url);
+}
+
+let workersStarted = 0;
+
+/**
+ * The thread that owns QuickJS, shared by every `Sandbox` of the process (unref'd: it never keeps
+ * the process alive). Requests are answered through a message port; the caller blocks on a shared
+ * counter, so `Sandbox.run` stays synchronous.
+ */
+class QuickJSWorker {
+  private static current: QuickJSWorker | undefined;
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private nextId = 1;
+  private exited: string | undefined;
+
+  private constructor() {
+    const { port1, port2 } = new MessageChannel();
+    const data: SandboxWorkerData = { port: port2, signal: this.signal };
+    this.worker = new Worker(workerScript(), {
+      workerData: data,
+      transferList: [port2],
+      resourceLimits: { stackSizeMb: WORKER_STACK_MB },
+    });
+    this.worker.on('error', (err) => {
+      this.exited = err.message;
+    });
+    this.worker.on('exit', (code) => {
+      this.exited ??= `exited with code ${code}`;
+      if (QuickJSWorker.current === this) QuickJSWorker.current = undefined;
+    });
+    this.worker.unref();
+    this.port = port1;
+    this.port.unref();
+    workersStarted++;
+  }
+
+  /** The shared worker, started (and awaited) when there is none. */
+  static async shared(): Promise<QuickJSWorker> {
+    if (QuickJSWorker.current) return QuickJSWorker.current;
+    const worker = new QuickJSWorker();
+    QuickJSWorker.current = worker;
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    let ready = worker.take(0);
+    while (!ready && !worker.exited && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      ready = worker.take(0);
+    }
+    return worker.started(ready);
+  }
+
+  /** The shared worker, started synchronously (blocking) when the last one was stopped. */
+  static sharedSync(): QuickJSWorker {
+    if (QuickJSWorker.current) return QuickJSWorker.current;
+    const worker = new QuickJSWorker();
+    QuickJSWorker.current = worker;
+    return worker.started(worker.wait(0, START_TIMEOUT_MS));
+  }
+
+  private started(ready: SandboxReply | undefined): QuickJSWorker {
+    if (ready?.type === 'ready') return this;
+    this.stop();
+    const why = ready?.type === 'failed' ? ready.message : (this.exited ?? 'no answer');
+    throw new SandboxError(`cannot start the QuickJS worker (${fileURLToPath(workerScript())}): ${why}`);
+  }
+
+  /** Sends a request and blocks until its reply, or returns undefined after `timeoutMs`. */
+  request(request: SandboxCall, timeoutMs: number): SandboxReply | undefined {
+    const id = this.nextId++;
+    this.port.postMessage({ ...request, id } as SandboxRequest);
+    return this.wait(id, timeoutMs);
+  }
+
+  private wait(id: number, timeoutMs: number): SandboxReply | undefined {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // Read the counter before draining: a reply posted after the drain bumps it and wakes the wait.
+      const seen = Atomics.load(this.signal, 0);
+      const reply = this.take(id);
+      if (reply) return reply;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      Atomics.wait(this.signal, 0, seen, Math.min(left, 100));
+    }
+  }
+
+  /** The reply to `id` among the messages that arrived (older, abandoned replies are dropped). */
+  private take(id: number): SandboxReply | undefined {
+    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+      const reply = m.message as SandboxReply;
+      if (reply.id === id) return reply;
+    }
+    return undefined;
+  }
+
+  stop(): void {
+    if (QuickJSWorker.current === this) QuickJSWorker.current = undefined;
+    this.port.close();
+    void this.worker.terminate();
+  }
+}
+
+function checkLimits(limits: SandboxLimits): SandboxLimits {
+  const positive = (name: keyof SandboxLimits, max = Number.MAX_SAFE_INTEGER) => {
+    const v = limits[name];
+    if (!Number.isInteger(v) || v <= 0 || v > max)
+      throw new SynthOptionError(`sandbox ${name}`, v, `a positive integer up to ${max}`);
+  };
+  positive('timeoutMs');
+  positive('memoryBytes');
+  positive('stackBytes', MAX_STACK_BYTES);
+  positive('maxOutputChars');
+  return limits;
 }
 
 /**
  * Runs untrusted JavaScript in QuickJS compiled to WebAssembly. Each `run` gets a fresh runtime and
- * context: no `require`, `process`, `fetch`, file or network access exists inside (only the ECMAScript
- * built-ins and a `console.log` that records output), and time and memory are capped.
+ * context: no `require`, `process`, `fetch`, modules, file or network access exists inside (only the
+ * ECMAScript built-ins and a `console.log` that records output), and time, memory and stack are
+ * capped. `run` always returns a result: every failure of the program (and every fault of QuickJS
+ * itself) is a failed `SandboxResult`, never an exception, and nothing the run made outlives it.
  */
 export class Sandbox {
-  private constructor(
-    private readonly quickjs: QuickJSWASMModule,
-    readonly limits: SandboxLimits,
-  ) {}
+  private constructor(readonly limits: SandboxLimits) {}
 
+  /** Starts (or joins) the process's QuickJS worker; throws `SandboxError` when it cannot start. */
   static async create(limits: Partial<SandboxLimits> = {}): Promise<Sandbox> {
-    return new Sandbox(await loadQuickJS(), { ...DEFAULT_LIMITS, ...limits });
+    const sandbox = new Sandbox(checkLimits({ ...DEFAULT_LIMITS, ...limits }));
+    await QuickJSWorker.shared();
+    return sandbox;
   }
 
+  /**
+   * Evaluates `code` (a script, or an ES module when it has `import`/`export` statements), runs the
+   * promise jobs it queues, and reports the last value (a promise is awaited within the time budget).
+   */
   run(code: string): SandboxResult {
-    const runtime = this.quickjs.newRuntime();
-    runtime.setMemoryLimit(this.limits.memoryBytes);
-    runtime.setMaxStackSize(1 << 20);
-    const deadline = Date.now() + this.limits.timeoutMs;
-    let timedOut = false;
-    runtime.setInterruptHandler(() => {
-      timedOut = Date.now() > deadline;
-      return timedOut;
-    });
-    const context = runtime.newContext();
-    const lines: string[] = [];
-    let printed = 0;
+    if (typeof code !== 'string') throw new SynthOptionError('code', code, 'JavaScript source text');
+    let reply: SandboxReply | undefined;
     try {
-      installConsole(context, (line) => {
-        if (printed >= this.limits.maxOutputChars) return;
-        const kept = line.slice(0, this.limits.maxOutputChars - printed);
-        printed += kept.length + 1;
-        lines.push(kept);
-      });
-      const result = context.evalCode(code, 'solution.js');
-      const stdout = lines.join('\n');
-      if (result.error) {
-        const error = context.dump(result.error) as { name?: string; message?: string } | string;
-        result.error.dispose();
-        const text =
-          typeof error === 'object' && error
-            ? `${error.name ?? 'Error'}: ${error.message ?? ''}`
-            : show(error);
-        return {
-          ok: false,
-          stdout,
-          error: timedOut ? `TimeoutError: ran past ${this.limits.timeoutMs} ms` : text,
-          timedOut,
-        };
-      }
-      const value = context.dump(result.value) as unknown;
-      result.value.dispose();
-      return { ok: true, stdout, value, timedOut: false };
-    } finally {
-      context.dispose();
-      runtime.dispose();
+      reply = this.call({ type: 'run', code, limits: this.limits }, this.limits.timeoutMs + GRACE_MS);
+    } catch (err) {
+      return {
+        ok: false,
+        stdout: '',
+        error: `${(err as Error).name}: ${(err as Error).message}`,
+        failure: 'crash',
+        timedOut: false,
+      };
     }
+    if (reply?.type === 'result') return reply.result;
+    return {
+      ok: false,
+      stdout: '',
+      error: `TimeoutError: ran past ${this.limits.timeoutMs} ms (stopped from outside the interpreter)`,
+      failure: 'timeout',
+      timedOut: true,
+    };
   }
-}
 
-function installConsole(context: QuickJSContext, print: (line: string) => void): void {
-  const log = context.newFunction('log', (...args: QuickJSHandle[]) => {
-    print(args.map((a) => show(context.dump(a))).join(' '));
-  });
-  const consoleObject = context.newObject();
-  context.setProp(consoleObject, 'log', log);
-  context.setProp(context.global, 'console', consoleObject);
-  log.dispose();
-  consoleObject.dispose();
+  /** Counters of the QuickJS worker (memory, instances, faults); for soak tests and monitoring. */
+  stats(): SandboxStats {
+    const reply = this.call({ type: 'stats' }, START_TIMEOUT_MS);
+    if (reply?.type !== 'stats') throw new SandboxError('the QuickJS worker did not answer a stats request');
+    return { ...reply.stats, workers: workersStarted };
+  }
+
+  /** A request to the worker, restarting it when the last one was stopped; undefined when it did not answer. */
+  private call(request: SandboxCall, timeoutMs: number): SandboxReply | undefined {
+    const worker = QuickJSWorker.sharedSync();
+    const reply = worker.request(request, timeoutMs);
+    if (!reply) worker.stop();
+    return reply;
+  }
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Sandbox } from '../src/index.js';
+import { Sandbox, SynthOptionError } from '../src/index.js';
 
 const sandbox = await Sandbox.create({ timeoutMs: 200, memoryBytes: 8 << 20 });
+// For programs that must end by themselves: a budget no loaded machine exhausts.
+const patient = await Sandbox.create({ timeoutMs: 20_000, memoryBytes: 8 << 20 });
 
 describe('QuickJS sandbox', () => {
   it('runs code, records console.log and returns the last value', () => {
@@ -33,15 +35,59 @@ describe('QuickJS sandbox', () => {
 
   it('stops code that runs past its time limit', () => {
     const r = sandbox.run('let i = 0; while (true) { i++ }');
-    expect(r).toMatchObject({ ok: false, timedOut: true });
+    expect(r).toMatchObject({ ok: false, timedOut: true, failure: 'timeout' });
     expect(r.error).toMatch(/TimeoutError: ran past 200 ms/);
   });
 
   it('stops code that allocates past its memory limit', () => {
-    const r = sandbox.run('new Array(1e8).fill(1).length');
-    expect(r).toMatchObject({ ok: false, timedOut: false, error: 'InternalError: out of memory' });
+    const r = patient.run('const keep = []; for (;;) keep.push(new Array(1000).fill(1))');
+    expect(r).toMatchObject({
+      ok: false,
+      timedOut: false,
+      failure: 'memory',
+      error: 'InternalError: out of memory',
+    });
     // The runtime is discarded after each run, so the next one starts clean.
     expect(sandbox.run('[1, 2, 3].length').value).toBe(3);
+  });
+
+  it('reports a stack overflow as a failed result, and the next run is unaffected', async () => {
+    const r = sandbox.run('function f() { return f() } f()');
+    expect(r).toMatchObject({ ok: false, failure: 'stack', error: 'InternalError: stack overflow' });
+    // 1 MiB of QuickJS stack is several thousand plain calls.
+    expect(sandbox.run('function depth(n) { return n === 0 ? 0 : 1 + depth(n - 1) } depth(3000)').value).toBe(
+      3000,
+    );
+    const shallow = await Sandbox.create({ timeoutMs: 200, memoryBytes: 8 << 20, stackBytes: 64 << 10 });
+    expect(
+      shallow.run('function depth(n) { return n === 0 ? 0 : 1 + depth(n - 1) } depth(3000)').failure,
+    ).toBe('stack');
+  });
+
+  it('awaits a promise left as the last value, running the jobs it queues', () => {
+    const r = sandbox.run(
+      'async function main() { await null; console.log("in job"); return [1, 2] } Promise.resolve().then(() => console.log("then")); main()',
+    );
+    expect(r).toMatchObject({ ok: true, value: [1, 2] });
+    expect(r.stdout.split('\n').sort()).toEqual(['in job', 'then']);
+    expect(sandbox.run('new Promise(() => {})')).toMatchObject({ ok: false, failure: 'unsettled' });
+    expect(sandbox.run('Promise.reject(new RangeError("no"))')).toMatchObject({
+      ok: false,
+      failure: 'error',
+      error: 'RangeError: no',
+    });
+  });
+
+  it('runs ES module source (its exports are the value) and refuses every import', () => {
+    expect(sandbox.run('export const x = await Promise.resolve(3); export default "d";').value).toEqual({
+      x: 3,
+      default: 'd',
+    });
+    expect(sandbox.run('import { readFileSync } from "fs"; readFileSync("/etc/passwd")')).toMatchObject({
+      ok: false,
+      failure: 'error',
+      error: 'Error: cannot import "fs": the sandbox has no modules',
+    });
   });
 
   it('caps printed output and isolates runs from each other', () => {
@@ -49,5 +95,11 @@ describe('QuickJS sandbox', () => {
     expect(flood.stdout.length).toBeLessThanOrEqual(4001);
     sandbox.run('globalThis.leak = 42');
     expect(sandbox.run('typeof leak').value).toBe('undefined');
+  });
+
+  it('rejects bad limits with a typed error naming the limit', async () => {
+    await expect(Sandbox.create({ timeoutMs: 0 })).rejects.toThrow(SynthOptionError);
+    await expect(Sandbox.create({ stackBytes: 64 << 20 })).rejects.toThrow(/sandbox stackBytes/);
+    await expect(Sandbox.create({ memoryBytes: Number.NaN })).rejects.toThrow(/sandbox memoryBytes/);
   });
 });
