@@ -23,6 +23,23 @@ function bIndex(transposeB: boolean): string {
 }
 
 /**
+ * The b tile load of the tiled kernel for a q8/q4 b: thread lid dequantizes 4 consecutive elements along the
+ * blocks (k when b is [n, k], then K is a multiple of 32 and no tile overruns it; n when b is [k, n]).
+ */
+function quantTileLoad(transposeB: boolean): string {
+  const [c, kk, index] = transposeB
+    ? [`(lid / 4u)`, `(lid % 4u) * 4u`, 'bbase + col * K + kk']
+    : [`(lid % ${TILE / 4}u) * 4u`, `lid / ${TILE / 4}u`, 'bbase + kk * N + col'];
+  const store = transposeB
+    ? (i: number) => `Bs[(kk - k0 + ${i}u) * ${TILE}u + c]`
+    : (i: number) => `Bs[(kk - k0) * ${TILE}u + c + ${i}u]`;
+  return `{ let c = ${c}; let col = n0 + c; let kk = k0 + ${kk};
+      var v = vec4<f32>();
+      if (col < N && kk < K) { v = ld4_b(${index}); }
+      ${[0, 1, 2, 3].map((i) => `${store(i)} = v[${i}];`).join(' ')} }`;
+}
+
+/**
  * Tiled matmul: each 16x16 workgroup computes a 64x64 output tile, staging 64x16 slices of a and b in
  * workgroup memory; each thread accumulates a 4x4 block in registers (f32, whatever b's storage).
  * Tile loads walk along whichever dimension is contiguous in memory, so both layouts load coalesced.
@@ -36,6 +53,15 @@ function tiledCode(p: MatmulParams, bType: Storage['dtype']): string {
   const bSplit = p.transposeB
     ? `let c = e / ${TK}u; let kk = e % ${TK}u;`
     : `let kk = e / ${TILE}u; let c = e % ${TILE}u;`;
+  // A q8/q4 b is dequantized four elements (one word, one scale) per thread and step: 64 x 16 = 256 x 4.
+  const quantized = isQuantized(bType);
+  const bLoad = quantized
+    ? quantTileLoad(p.transposeB)
+    : `{ ${bSplit}
+        let col = n0 + c; let kk2 = k0 + kk;
+        var v = 0.0;
+        if (col < N && kk2 < K) { let kk = kk2; v = ld_b(${bIndex(p.transposeB)}); }
+        Bs[kk * ${TILE}u + c] = v; }`;
   return `${PARAMS_WGSL}
 ${input('a', 1, 'f32')}
 ${input('b', 2, bType, MATMUL_PLANES)}
@@ -56,12 +82,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) li: 
         var v = 0.0;
         if (row < M && kk2 < K) { let kk = kk2; v = ld_a(${aIndex(p.transposeA)}); }
         As[kk * ${TILE}u + r] = v; }
-      { ${bSplit}
-        let col = n0 + c; let kk2 = k0 + kk;
-        var v = 0.0;
-        if (col < N && kk2 < K) { let kk = kk2; v = ld_b(${bIndex(p.transposeB)}); }
-        Bs[kk * ${TILE}u + c] = v; }
+      ${quantized ? '' : bLoad}
     }
+    ${quantized ? bLoad : ''}
     workgroupBarrier();
     for (var kk = 0u; kk < ${TK}u; kk++) {
       var av: array<f32, ${PER}>; var bv: array<f32, ${PER}>;
