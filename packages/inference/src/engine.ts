@@ -1,12 +1,15 @@
-import { InferenceError, PromptError, SamplingOptionError } from './errors.js';
+import { InferenceError, PromptError } from './errors.js';
 import { type GenerateOptions, Generation, tokensNeeded } from './generate.js';
 import type { LanguageModel, ModelSequence, TokenCodec } from './language-model.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 import { decodeAll } from './step.js';
 
 /** How an engine shares its model: continuous batching limits (see Scheduler) and the prefill chunk. */
-export interface ServingOptions extends Omit<SchedulerOptions, 'decode'> {
-  /** Prompt tokens per prefill step, interleaved with the running requests' decode steps. Default 512. */
+export interface ServingOptions extends Omit<SchedulerOptions, 'decode' | 'prefillTokens'> {
+  /**
+   * Prompt tokens per prefill step of a request, and per scheduler iteration across requests (the delay prefill
+   * adds to the running requests' next token). Default 512.
+   */
   prefillChunk?: number;
 }
 
@@ -32,13 +35,14 @@ export class Engine {
     readonly model: LanguageModel,
     options: EngineOptions = {},
   ) {
-    const { tokenizer = null, prefillChunk = 512, ...scheduling } = options;
+    const { tokenizer = null, prefillChunk, ...scheduling } = options;
     this.tokenizer = tokenizer;
-    if (!Number.isInteger(prefillChunk) || prefillChunk < 1) {
-      throw new SamplingOptionError('prefillChunk', prefillChunk, 'must be a positive integer');
-    }
-    this.prefillChunk = prefillChunk;
-    this.scheduler = new Scheduler({ ...scheduling, decode: (requests) => decodeAll(model, requests) });
+    this.scheduler = new Scheduler({
+      ...scheduling,
+      prefillTokens: prefillChunk,
+      decode: (requests) => decodeAll(model, requests),
+    });
+    this.prefillChunk = this.scheduler.prefillTokens;
   }
 
   /** A session keeps its own cache between calls, reusing the common prefix of consecutive prompts. */

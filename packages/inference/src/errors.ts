@@ -51,7 +51,7 @@ export class ToolError extends InferenceError {
 /** The request queue is full; the server answers 429. */
 export class QueueFullError extends InferenceError {
   constructor(readonly limit: number) {
-    super(`request queue is full (${limit} requests waiting or running); retry later`, 'QUEUE_FULL');
+    super(`request queue is full (${limit} requests waiting for a running slot); retry later`, 'QUEUE_FULL');
     this.name = 'QueueFullError';
   }
 }

@@ -288,7 +288,7 @@ async function prefill(
   for (let at = common; at < promptIds.length; at += chunk) {
     const piece = promptIds.slice(at, at + chunk);
     const first = at === common;
-    last = await ticket.run(() => {
+    last = await ticket.prefill(piece.length, () => {
       if (first) sequence.reserve?.(tokens);
       return stepSequence(sequence, piece, want);
     });

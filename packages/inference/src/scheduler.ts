@@ -9,6 +9,11 @@ export interface SchedulerOptions {
   maxWaiting?: number;
   /** Latent cache bytes the running requests may reserve in all (`--kv-cache-bytes`). Default unlimited. */
   kvCacheBytes?: number;
+  /**
+   * Prompt tokens prefilled per iteration, across requests (`--prefill-chunk`): what bounds the delay a prefill
+   * adds to the running requests' next token. Default 512.
+   */
+  prefillTokens?: number;
   /** One decode step over a batch of sequences (the engine passes its model's batched step). */
   decode?: (requests: readonly DecodeRequest[]) => Promise<StepOutput[]>;
 }
@@ -37,8 +42,9 @@ interface Pending<T> {
   reject: (err: unknown) => void;
 }
 
-interface Exclusive extends Pending<unknown> {
+interface Prefill extends Pending<unknown> {
   fn: () => Promise<unknown>;
+  tokens: number;
 }
 
 interface Decode extends Pending<StepOutput> {
@@ -50,10 +56,11 @@ const nextTask: (fn: () => void) => void =
   typeof setImmediate === 'function' ? setImmediate : (fn) => setTimeout(fn, 0);
 
 /**
- * Continuous batching of the requests that share one loaded model. Each iteration runs at most one exclusive step
- * (a prefill chunk, round-robin over the running requests that have one) and then one batched decode step over
- * every running request waiting for its next token: the weights are read once per iteration, however many
- * requests decode, and a long prompt's prefill delays the others' next token by at most one chunk.
+ * Continuous batching of the requests that share one loaded model. Each iteration runs prefill chunks of the
+ * running requests that are reading their prompts (in turn, one chunk per request, up to `prefillTokens` tokens
+ * in all; the first always runs) and then one batched decode step over every running request waiting for its
+ * next token: the weights are read once per iteration however many requests decode, and prompts delay the
+ * others' next token by at most one iteration's prefill budget.
  *
  * At most `maxBatch` requests run; the next ones wait in arrival order (at most `maxWaiting`, then
  * QueueFullError) and start as running ones finish, when their cache reservation fits `kvCacheBytes`. An aborted
@@ -63,6 +70,7 @@ export class Scheduler {
   readonly maxBatch: number;
   readonly maxWaiting: number;
   readonly kvCacheBytes: number;
+  readonly prefillTokens: number;
   readonly stats = new ServingStats();
   private readonly decodeStep: (requests: readonly DecodeRequest[]) => Promise<StepOutput[]>;
   private readonly running = new Set<Ticket>();
@@ -71,14 +79,15 @@ export class Scheduler {
   private closed = false;
   private busy = false;
   private kicked = false;
-  /** Exclusive steps in service order (one per request at a time), and the decode steps of the next batch. */
-  private exclusive: Exclusive[] = [];
+  /** Prefill steps in service order (one per request at a time), and the decode steps of the next batch. */
+  private prefills: Prefill[] = [];
   private decodes: Decode[] = [];
   private idleWaiters: (() => void)[] = [];
 
   constructor(options: SchedulerOptions = {}) {
     this.maxBatch = positive('maxBatch', options.maxBatch ?? 16);
     this.maxWaiting = positive('maxWaiting', options.maxWaiting ?? 64, true);
+    this.prefillTokens = positive('prefillTokens', options.prefillTokens ?? 512);
     this.kvCacheBytes = options.kvCacheBytes ?? Number.POSITIVE_INFINITY;
     if (!(this.kvCacheBytes > 0)) {
       throw new InferenceError(`kvCacheBytes must be positive, got ${this.kvCacheBytes}`, 'SCHEDULER_OPTION');
@@ -132,7 +141,11 @@ export class Scheduler {
     this.promote();
     const signal = options.signal;
     if (signal?.aborted) this.abort(ticket);
-    else signal?.addEventListener('abort', () => this.abort(ticket), { once: true });
+    else if (signal !== undefined) {
+      const onAbort = () => this.abort(ticket);
+      signal.addEventListener('abort', onAbort, { once: true });
+      ticket.detach = () => signal.removeEventListener('abort', onAbort);
+    }
     return ticket;
   }
 
@@ -144,10 +157,10 @@ export class Scheduler {
   }
 
   /** @internal */
-  run<T>(ticket: Ticket, fn: () => Promise<T>): Promise<T> {
+  prefill<T>(ticket: Ticket, tokens: number, fn: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (ticket.aborted) return reject(new StepAborted());
-      this.exclusive.push({ ticket, fn, resolve: resolve as (v: unknown) => void, reject });
+      this.prefills.push({ ticket, fn, tokens, resolve: resolve as (v: unknown) => void, reject });
       this.kick();
     });
   }
@@ -166,6 +179,7 @@ export class Scheduler {
 
   /** @internal */
   released(ticket: Ticket): void {
+    ticket.detach();
     this.drop(ticket);
     if (this.running.delete(ticket)) this.reserved -= ticket.cacheBytes;
     const queued = this.waiting.indexOf(ticket);
@@ -187,9 +201,9 @@ export class Scheduler {
   /** Rejects the ticket's queued steps. */
   private drop(ticket: Ticket): void {
     const mine = (p: Pending<never>) => p.ticket === ticket;
-    for (const p of [...this.exclusive.filter(mine), ...this.decodes.filter(mine)])
+    for (const p of [...this.prefills.filter(mine), ...this.decodes.filter(mine)])
       p.reject(new StepAborted());
-    this.exclusive = this.exclusive.filter((p) => !mine(p));
+    this.prefills = this.prefills.filter((p) => !mine(p));
     this.decodes = this.decodes.filter((p) => !mine(p));
   }
 
@@ -216,16 +230,15 @@ export class Scheduler {
     });
   }
 
-  /** One iteration: an exclusive step of a running request, if any, then one decode step over the batch. */
+  /** One iteration: prefill chunks within the token budget, then one decode step over the batch. */
   private async iterate(): Promise<void> {
-    const at = this.exclusive.findIndex((p) => this.running.has(p.ticket));
-    if (at < 0 && this.decodes.length === 0) return;
+    const prefills = this.takePrefills();
+    if (prefills.length === 0 && this.decodes.length === 0) return;
     this.busy = true;
     try {
-      if (at >= 0) {
-        const [step] = this.exclusive.splice(at, 1) as [Exclusive];
+      for (const step of prefills) {
         this.stats.prefillChunks++;
-        await step.fn().then(step.resolve, step.reject);
+        await Promise.resolve().then(step.fn).then(step.resolve, step.reject);
       }
       const batch = this.decodes.splice(0, this.maxBatch);
       if (batch.length > 0) {
@@ -242,6 +255,24 @@ export class Scheduler {
       this.kick();
     }
   }
+
+  /** The running requests' next prefill chunks in turn, while they fit the budget (the first always runs). */
+  private takePrefills(): Prefill[] {
+    const taken: Prefill[] = [];
+    let tokens = 0;
+    for (let i = 0; i < this.prefills.length; ) {
+      const step = this.prefills[i] as Prefill;
+      if (!this.running.has(step.ticket)) {
+        i++;
+        continue;
+      }
+      if (taken.length > 0 && tokens + step.tokens > this.prefillTokens) break;
+      taken.push(step);
+      tokens += step.tokens;
+      this.prefills.splice(i, 1);
+    }
+    return taken;
+  }
 }
 
 /** One admitted request: runs its model steps through the scheduler; release it exactly once. */
@@ -249,6 +280,8 @@ export class Ticket {
   /** Set when the request's signal aborted: its steps are refused from then on. */
   aborted = false;
   released = false;
+  /** Stops listening to the request's abort signal. */
+  detach: () => void = () => {};
   private readonly admittedAt = performance.now();
   private lastTokenAt: number | null = null;
 
@@ -259,9 +292,9 @@ export class Ticket {
     readonly cacheBytes: number,
   ) {}
 
-  /** Runs `fn` (a prefill chunk) alone on the model, on this request's turn once it runs. */
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    return this.scheduler.run(this, fn);
+  /** Runs `fn`, a prefill chunk of `tokens` prompt tokens, on this request's turn once it runs. */
+  prefill<T>(tokens: number, fn: () => Promise<T>): Promise<T> {
+    return this.scheduler.prefill(this, tokens, fn);
   }
 
   /** This request's next decode step, batched with every other running request's. */

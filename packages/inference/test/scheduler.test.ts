@@ -35,7 +35,7 @@ describe('Scheduler (continuous batching)', () => {
     const { scheduler, batches } = batching();
     const tickets = [1, 2, 3].map(() => scheduler.admit());
     // Requests prefill (exclusive steps) before they decode.
-    await Promise.all(tickets.map((t) => t.run(async () => 0)));
+    await Promise.all(tickets.map((t) => t.prefill(1, async () => 0)));
     const outputs = await Promise.all(tickets.map((t, i) => t.decode(request(i + 1))));
     expect(outputs).toEqual([10, 20, 30]);
     expect(batches).toEqual([[1, 2, 3]]);
@@ -46,10 +46,11 @@ describe('Scheduler (continuous batching)', () => {
   it('a long prefill delays the running requests by at most one chunk per token (fairness)', async () => {
     const { scheduler, log } = batching();
     const short = scheduler.admit();
-    await short.run(async () => log.push('short prefill'));
+    await short.prefill(1, async () => log.push('short prefill'));
     const long = scheduler.admit();
     const prefillLong = (async () => {
-      for (let chunk = 0; chunk < 4; chunk++) await long.run(async () => log.push(`long chunk ${chunk}`));
+      for (let chunk = 0; chunk < 4; chunk++)
+        await long.prefill(1, async () => log.push(`long chunk ${chunk}`));
     })();
     const decodeShort = (async () => {
       for (let t = 0; t < 4; t++) await short.decode(request(1));
@@ -71,10 +72,24 @@ describe('Scheduler (continuous batching)', () => {
     const [a, b] = [scheduler.admit(), scheduler.admit()];
     const chunks = (t: typeof a, name: string) =>
       (async () => {
-        for (let i = 0; i < 3; i++) await t.run(async () => log.push(`${name}${i}`));
+        for (let i = 0; i < 3; i++) await t.prefill(1, async () => log.push(`${name}${i}`));
       })();
     await Promise.all([chunks(a, 'a'), chunks(b, 'b')]);
     expect(log).toEqual(['a0', 'b0', 'a1', 'b1', 'a2', 'b2']);
+  });
+
+  it('prefills several requests in one iteration up to the token budget', async () => {
+    const { scheduler, log } = batching({ prefillTokens: 512 });
+    const decoder = scheduler.admit();
+    await decoder.prefill(1, async () => 0);
+    await decoder.decode(request(1));
+    const prompts = [scheduler.admit(), scheduler.admit(), scheduler.admit()].map((t, i) =>
+      t.prefill(200, async () => log.push(`prefill ${i}`)),
+    );
+    const token = decoder.decode(request(9));
+    await Promise.all([...prompts, token]);
+    // 200 + 200 fit the budget of 512; the third waits for the next iteration, after the decode step.
+    expect(log).toEqual(['decode 1', 'prefill 0', 'prefill 1', 'decode 9', 'prefill 2']);
   });
 
   it('queues requests beyond maxBatch, refuses beyond maxWaiting, starts them in order as slots free', async () => {
@@ -84,10 +99,10 @@ describe('Scheduler (continuous batching)', () => {
     expect(scheduler.stats.rejected).toBe(1);
     expect([scheduler.runningRequests, scheduler.waitingRequests]).toEqual([2, 1]);
     let cRan = false;
-    const cPrefill = c.run(async () => {
+    const cPrefill = c.prefill(1, async () => {
       cRan = true;
     });
-    await Promise.all([a.run(async () => 0), b.run(async () => 0)]);
+    await Promise.all([a.prefill(1, async () => 0), b.prefill(1, async () => 0)]);
     await tick();
     expect(cRan).toBe(false); // waiting: its step does not run
     a.release();
@@ -120,8 +135,8 @@ describe('Scheduler (continuous batching)', () => {
     const queued = new AbortController();
     const a = scheduler.admit({ signal: running.signal });
     const b = scheduler.admit({ signal: queued.signal });
-    await a.run(async () => 0);
-    const bStep = b.run(async () => 0);
+    await a.prefill(1, async () => 0);
+    const bStep = b.prefill(1, async () => 0);
     queued.abort();
     await expect(bStep).rejects.toThrow(StepAborted);
     expect(scheduler.waitingRequests).toBe(0);
@@ -143,8 +158,8 @@ describe('Scheduler (continuous batching)', () => {
       },
     });
     const t = scheduler.admit();
-    await expect(t.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    await expect(t.run(async () => 5)).resolves.toBe(5);
+    await expect(t.prefill(1, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(t.prefill(1, async () => 5)).resolves.toBe(5);
     await expect(t.decode(request(1))).rejects.toThrow('device lost');
     fail = false;
     await expect(t.decode(request(1))).resolves.toBe(1);
@@ -165,7 +180,7 @@ describe('Scheduler (continuous batching)', () => {
       closed = true;
     });
     expect(() => scheduler.admit()).toThrow(ShutdownError);
-    await t.run(async () => 1);
+    await t.prefill(1, async () => 1);
     await tick();
     expect(closed).toBe(false);
     t.release();

@@ -290,7 +290,7 @@ export function registerInference(program: Command): void {
     .option('--max-waiting <n>', 'most requests queued for a running slot before 429', '64')
     .option(
       '--prefill-chunk <n>',
-      'prompt tokens per prefill step between decode steps (bounds inter-token latency)',
+      'prompt tokens prefilled per step between decode steps (bounds inter-token latency)',
       '512',
     )
     .option(
