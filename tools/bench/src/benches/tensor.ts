@@ -5,6 +5,8 @@
  * result back to the host, for ours and the peer alike. Every case alternates ours and the peer run by run
  * and reports medians (see `pairedMs`), since the machine these run on is shared and its load drifts.
  */
+
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   attention,
   type Backend,
@@ -273,6 +275,90 @@ async function suite(label: string, ours: Backend, peer: string, log: Log): Prom
   return cases;
 }
 
+/** The decode GEMV of a 2B model's MLP (x @ Wᵀ, W [6144, 2048]) with the weight stored bf16, q8 or q4. */
+const GEMV = { n: 6144, k: 2048, perRead: 8 };
+const WEIGHT_BYTES = { bf16: 2, q8: 34 / 32, q4: 20 / 32 } as const;
+
+/** CPU ms of every thread but the main one (lavapipe's workers), or null where /proc is absent. */
+function workerCpuMs(): number | null {
+  try {
+    let ns = 0;
+    for (const task of readdirSync('/proc/self/task')) {
+      if (task !== String(process.pid)) {
+        ns += Number(readFileSync(`/proc/self/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      }
+    }
+    return ns / 1e6;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * GEMV.perRead products x @ Wᵀ then one readback (a decode step reads back once after hundreds of them);
+ * `cpu` collects the worker CPU time per product.
+ */
+function ourGemv(backend: Backend, dtype: keyof typeof WEIGHT_BYTES, cpu: number[]): Runner {
+  const values = randn([GEMV.n, GEMV.k], { seed: 3, std: 0.02, backend: createCpuBackend() });
+  const w = tensor(values.dataSync(), [GEMV.n, GEMV.k], { dtype, backend });
+  values.dispose();
+  const x = randn([1, GEMV.k], { seed: 4, backend });
+  return {
+    run: async () => {
+      const c0 = workerCpuMs();
+      const ys = Array.from({ length: GEMV.perRead }, () => matmul(x, w, { transposeB: true }));
+      await ys[GEMV.perRead - 1].data();
+      dispose(ys);
+      const c1 = workerCpuMs();
+      if (c0 !== null && c1 !== null) cpu.push((c1 - c0) / GEMV.perRead);
+    },
+    dispose: () => dispose([w, x]),
+  };
+}
+
+/**
+ * WebGPU decode GEMV with q8 and q4 weights against the same product with bf16 weights (the peer), as
+ * latency per product and as the CPU time of lavapipe's workers per product (the steadier figure on a
+ * software adapter, whose wall time includes waiting for cores on a loaded machine).
+ */
+async function quantGemvCases(gpu: Backend, log: Log): Promise<BenchCase[]> {
+  const cases: BenchCase[] = [];
+  const shape = `1x${GEMV.k}x${GEMV.n} (decode GEMV, x@W^T)`;
+  for (const dtype of ['q8', 'q4'] as const) {
+    const cpu = { ours: [] as number[], peer: [] as number[] };
+    const ms = await pairedMs(ourGemv(gpu, dtype, cpu.ours), ourGemv(gpu, 'bf16', cpu.peer));
+    const perProduct = { ours: ms.ours / GEMV.perRead, peer: ms.peer / GEMV.perRead };
+    const gbps = (GEMV.n * GEMV.k * WEIGHT_BYTES[dtype]) / perProduct.ours / 1e6;
+    log(
+      `webgpu ${dtype} ${shape}: ${perProduct.ours.toFixed(2)} ms (${gbps.toFixed(2)} GB/s of weights), bf16 ${perProduct.peer.toFixed(2)} ms`,
+    );
+    const peer_name = 'agentlm webgpu bf16 weights';
+    cases.push({
+      case: `webgpu matmul ${dtype} weights ${shape}`,
+      metric: 'latency',
+      unit: 'ms',
+      better: 'lower',
+      ours: perProduct.ours,
+      peer: perProduct.peer,
+      peer_name,
+    });
+    if (cpu.ours.length && cpu.peer.length) {
+      const [ours, peer] = [median(cpu.ours), median(cpu.peer)];
+      log(`webgpu ${dtype} ${shape}: lavapipe worker CPU ${ours.toFixed(2)} ms, bf16 ${peer.toFixed(2)} ms`);
+      cases.push({
+        case: `webgpu matmul ${dtype} weights ${shape}, worker CPU time`,
+        metric: 'cpu time',
+        unit: 'ms',
+        better: 'lower',
+        ours,
+        peer,
+        peer_name,
+      });
+    }
+  }
+  return cases;
+}
+
 export async function run(log: Log): Promise<{ cases: BenchCase[]; machine?: Record<string, unknown> }> {
   const cases: BenchCase[] = [];
   const machine: Record<string, unknown> = {};
@@ -304,6 +390,7 @@ export async function run(log: Log): Promise<{ cases: BenchCase[]; machine?: Rec
     machine.webgpu =
       'Dawn (webgpu npm package) on Mesa lavapipe (software Vulkan); TF.js webgpu on the same GPUDevice';
     cases.push(...(await suite('webgpu', gpu, 'tfjs-webgpu', log)));
+    cases.push(...(await quantGemvCases(gpu, log)));
   }
   machine.peers =
     'TF.js 4.22 (tfjs-backend-wasm, tfjs-backend-webgpu); onnxruntime-node did not install (its postinstall downloads from nuget, offline here)';
