@@ -109,6 +109,26 @@ describe('generate', () => {
     expect(model.calls.map((c) => c.length)).toEqual([4, 4, 2]);
   });
 
+  it('fairness: a short request streams its tokens while a long prompt is still prefilling', async () => {
+    const model = new FakeModel();
+    const engine = new Engine(model, { prefillChunk: 16 });
+    const long = engine.generate(
+      Array.from({ length: 400 }, (_, i) => i % 250),
+      { maxNewTokens: 2, stopTokenIds: [] },
+    );
+    const longDone = long.complete();
+    await new Promise((r) => setImmediate(r));
+    const events: string[] = [];
+    const short = (async () => {
+      for await (const _ of engine.generate([1, 2], { maxNewTokens: 6, stopTokenIds: [] }))
+        events.push('short');
+    })();
+    await Promise.all([short, longDone.then(() => events.push('long done'))]);
+    // All six short tokens came while the long prompt (25 chunks of 16) was prefilled between them.
+    expect(events).toEqual([...Array(6).fill('short'), 'long done']);
+    expect(model.calls.filter((c) => c.length === 16)).toHaveLength(25);
+  });
+
   it('rejects bad prompts and options with clear errors', async () => {
     const engine = new Engine(new FakeModel({ contextLength: 8 }));
     await expect(engine.generate([]).complete()).rejects.toThrow(PromptError);

@@ -73,6 +73,9 @@ export class InferenceServer {
       });
       this.handle(req, res).catch((err) => this.fail(res, err));
     });
+    // Node closes an idle keep-alive connection after 5 s; a timer that fires late because a model step held the
+    // event loop can close one a client has just reused (ECONNRESET under load). Idle connections are cheap.
+    this.http.keepAliveTimeout = 65_000;
   }
 
   /** Starts listening (port 0 picks a free port); resolves with the base URL, e.g. http://127.0.0.1:8080. */
