@@ -10,7 +10,7 @@ export interface SandboxLimits {
   timeoutMs: number;
   /** Heap ceiling of the QuickJS runtime. */
   memoryBytes: number;
-  /** QuickJS stack ceiling (recursion depth: about 5,000 plain calls per MiB). At most 4 MiB. */
+  /** QuickJS stack ceiling (recursion depth: about 6,000 plain calls per MiB). At most 4 MiB. */
   stackBytes: number;
   /** Printed output kept (the rest is cut, so a print loop cannot flood the trajectory). */
   maxOutputChars: number;
