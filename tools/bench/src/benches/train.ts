@@ -1,29 +1,42 @@
 /**
- * `pnpm bench train`: full training steps (forward, backward, global-norm clip, AdamW) of @agentlm/trainer's
- * loop on the `micro` and `small` presets, per available @agentlm/tensor backend, as tokens/s and model FLOPs
- * utilisation, against the same model and step in TF.js (cpu backend: tf.variableGrads, clipByGlobalNorm,
- * tf.train.adam) in the same process.
+ * `pnpm bench train`: full training steps (micro-batches of forward + backward, global-norm clip, AdamW) of
+ * @agentlm/trainer's loop on the `nano`, `micro` and `small` presets on the CPU backend, with data-parallel
+ * lanes on every core, as tokens/s and model FLOPs utilisation, against the same model and step in PyTorch
+ * eager (torch_youtu.py, one intra-op thread per core; installed with apt where possible, else skipped) and
+ * in TF.js on its wasm backend (tf.variableGrads, clipByGlobalNorm, tf.train.adam). Runs alternate between
+ * us and the peers, round after round, and each figure is the median of its rounds, so a change in the load
+ * of a shared machine falls on both. Then one profiled step of ours prints where the time goes.
  */
-import { presetConfig, weightSpecs, type YoutuConfig, YoutuModel } from '@agentlm/model';
-import { type Backend, matmul, randn, tidy } from '@agentlm/tensor';
-import { arrayBatchSource, trainLoop } from '@agentlm/trainer';
-import { benchBackends, tf, tfModel } from '../peers/tfjs-youtu.js';
+import { availableParallelism, loadavg } from 'node:os';
+import { configToJSON, presetConfig, weightSpecs, type YoutuConfig, YoutuModel } from '@agentlm/model';
+import { type Backend, initBackend, matmul, randn, tidy } from '@agentlm/tensor';
+import { arrayBatchSource, DEFAULT_OPTIM, trainLoop } from '@agentlm/trainer';
+import { tf, tfModel } from '../peers/tfjs-youtu.js';
+import { runTorch, setupTorch, type TorchPython } from '../peers/torch-youtu.js';
+import { formatProfile, profiledBackend } from '../profile.js';
 import type { BenchCase } from '../result.js';
 
 interface Shape {
-  preset: 'micro' | 'small';
-  batch: number;
+  preset: 'nano' | 'micro' | 'small';
+  rows: number;
   seq: number;
+  microBatches: number;
+  /** Timed steps per run, after `warmup` untimed ones. */
   steps: number;
-  /** Untimed steps first (JIT warm-up); 0 at `small`, where one peer step takes minutes on this machine. */
   warmup: number;
+  /** Whether the TF.js peer runs this shape (from `micro` on, its steps take many minutes on 2 cores). */
+  tfjs: boolean;
 }
 
-// Kept tiny: the machine is a shared 2-core CPU and the peer's plain-JS backend needs ~1 min per micro step.
 const SHAPES: Shape[] = [
-  { preset: 'micro', batch: 1, seq: 16, steps: 1, warmup: 1 },
-  { preset: 'small', batch: 1, seq: 8, steps: 1, warmup: 0 },
+  { preset: 'nano', rows: 4, seq: 128, microBatches: 2, steps: 3, warmup: 1, tfjs: true },
+  { preset: 'micro', rows: 4, seq: 256, microBatches: 2, steps: 2, warmup: 1, tfjs: false },
+  { preset: 'small', rows: 2, seq: 256, microBatches: 2, steps: 1, warmup: 1, tfjs: false },
 ];
+
+/** Alternating runs per shape (AGENTLM_BENCH_ROUNDS); each figure is the median over them. */
+const ROUNDS = Number(process.env.AGENTLM_BENCH_ROUNDS ?? 3);
+const THREADS = availableParallelism();
 
 /** Training FLOPs per token: 6 × (linear weights + tied head) + causal attention's 6·L·h·(T+1)/2·(dqk + dv). */
 export function trainFlopsPerToken(c: YoutuConfig, seq: number): number {
@@ -44,20 +57,107 @@ function rows(c: YoutuConfig, n: number, seq: number): { tokens: number[] }[] {
   }));
 }
 
-/** Tokens/s of trainLoop steps after `warmup` untimed ones. */
-async function oursTrain(backend: Backend, s: Shape): Promise<number> {
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2
+    ? (s[(s.length - 1) / 2] as number)
+    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+
+/**
+ * Tokens/s of trainLoop's timed steps (from the start of step `warmup` to the loop's return), on `lanes`
+ * data-parallel lanes.
+ */
+async function oursTrain(
+  backend: Backend,
+  s: Shape,
+  lanes: number | 'auto',
+  onTimedStart?: () => void,
+): Promise<number> {
   const c = presetConfig(s.preset);
-  const data = rows(c, s.batch * (s.steps + 1), s.seq);
-  const common = {
-    source: () => arrayBatchSource(data, s.batch),
-    microBatches: 1,
-    schedule: { kind: 'constant', lr: 1e-3 } as const,
-    lossMask: 'all' as const,
+  const total = s.warmup + s.steps;
+  const data = rows(c, s.rows * s.microBatches * total, s.seq);
+  let timedStart = 0;
+  const result = await trainLoop({
+    model: YoutuModel.init(c, { seed: 1, backend }),
+    source: () => arrayBatchSource(data, s.rows),
+    steps: total,
+    microBatches: s.microBatches,
+    schedule: { kind: 'constant', lr: 1e-3 },
+    lossMask: 'all',
+    workers: lanes,
+    beforeStep: (step) => {
+      if (step !== s.warmup) return;
+      onTimedStart?.();
+      timedStart = performance.now();
+    },
+  });
+  const secs = (performance.now() - timedStart) / 1000;
+  result.model.dispose();
+  return (s.rows * s.microBatches * s.seq * s.steps) / secs;
+}
+
+function torchTrain(py: TorchPython, s: Shape): number {
+  const o = DEFAULT_OPTIM;
+  const reply = runTorch(py, {
+    mode: 'train',
+    config: configToJSON(presetConfig(s.preset)),
+    rows: s.rows,
+    seq: s.seq,
+    micro_batches: s.microBatches,
+    steps: s.steps,
+    warmup: s.warmup,
+    threads: THREADS,
+    lr: 1e-3,
+    optim: { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weight_decay: o.weightDecay, clip: o.clip },
+  });
+  const seconds = (reply.seconds as number[]).reduce((a, b) => a + b, 0);
+  return ((reply.tokens_per_step as number) * s.steps) / seconds;
+}
+
+/** The TF.js step: micro-batch gradients summed (each of loss / microBatches), global-norm clip to 1, Adam. */
+async function tfjsTrain(s: Shape): Promise<number> {
+  const c = presetConfig(s.preset);
+  const model = tfModel(c);
+  const optimizer = tf.train.adam(1e-3, DEFAULT_OPTIM.beta1, DEFAULT_OPTIM.beta2, DEFAULT_OPTIM.eps);
+  const ids = rows(c, s.rows, s.seq).map((r) => r.tokens);
+  const step = async () => {
+    let sums: Record<string, tf.Tensor> = {};
+    for (let k = 0; k < s.microBatches; k++) {
+      const { value, grads } = tf.variableGrads(() =>
+        tf.div(
+          model.loss(
+            ids.map((r) => r.slice(0, -1)),
+            ids.map((r) => r.slice(1)),
+          ),
+          s.microBatches,
+        ),
+      );
+      const next = tf.tidy(() =>
+        Object.fromEntries(
+          Object.entries(grads).map(([n, g]) => [n, sums[n] ? tf.add(sums[n], g) : g.clone()]),
+        ),
+      );
+      tf.dispose([value, ...Object.values(grads), ...Object.values(sums)]);
+      sums = next;
+    }
+    const names = Object.keys(sums);
+    const clipped = tf.tidy(() => {
+      const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(sums[n] as tf.Tensor)))));
+      const scale = tf.div(1, tf.maximum(norm, 1));
+      return names.map((name) => ({ name, tensor: tf.mul(sums[name] as tf.Tensor, scale) }));
+    });
+    optimizer.applyGradients(clipped);
+    await (clipped[0] as { tensor: tf.Tensor }).tensor.data();
+    tf.dispose([...Object.values(sums), ...clipped.map((g) => g.tensor)]);
   };
-  const warm = await trainLoop({ ...common, model: YoutuModel.init(c, { seed: 1, backend }), steps: 1 });
-  const timed = await trainLoop({ ...common, model: warm.model, steps: s.steps });
-  timed.model.dispose();
-  return timed.tokens / timed.seconds;
+  for (let i = 0; i < s.warmup; i++) await step();
+  const t0 = performance.now();
+  for (let i = 0; i < s.steps; i++) await step();
+  const secs = (performance.now() - t0) / 1000;
+  optimizer.dispose();
+  model.dispose();
+  return (s.rows * s.microBatches * s.seq * s.steps) / secs;
 }
 
 /** Attainable f32 matmul FLOP/s of a backend (a 512³ product), the denominator of MFU. */
@@ -79,97 +179,98 @@ async function matmulPeak(backend: Backend): Promise<number> {
   return (2 * n ** 3) / secs;
 }
 
-/** The same step in TF.js: expanded MLA with interleaved RoPE, SwiGLU, tied head; clip + Adam. */
-/** The TF.js peer's step on the shared TF.js model: next-token loss, global-norm clip to 1, Adam. */
-function tfTrainer(c: YoutuConfig) {
-  const model = tfModel(c);
-  const optimizer = tf.train.adam(1e-3, 0.9, 0.95, 1e-8);
-  const loss = (ids: number[][]) =>
-    model.loss(
-      ids.map((r) => r.slice(0, -1)),
-      ids.map((r) => r.slice(1)),
-    );
-  return {
-    async step(ids: number[][]) {
-      const { value, grads } = tf.variableGrads(() => loss(ids));
-      const names = Object.keys(grads);
-      const scale = tf.tidy(() => {
-        const norm = tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n] as tf.Tensor)))));
-        return tf.div(1, tf.maximum(norm, 1));
-      });
-      const clipped = names.map((name) => ({
-        name,
-        tensor: tf.mul(grads[name] as tf.Tensor, scale),
-      }));
-      optimizer.applyGradients(clipped);
-      await value.data();
-      tf.dispose([value, scale, ...Object.values(grads), ...clipped.map((c) => c.tensor)]);
-    },
-    dispose: () => {
-      optimizer.dispose();
-      model.dispose();
-    },
-  };
-}
-
-async function peerTrain(s: Shape): Promise<number> {
-  const c = presetConfig(s.preset);
-  const m = tfTrainer(c);
-  const ids = rows(c, s.batch, s.seq).map((r) => r.tokens);
-  for (let i = 0; i < s.warmup; i++) await m.step(ids);
-  const t0 = performance.now();
-  for (let i = 0; i < s.steps; i++) await m.step(ids);
-  const secs = (performance.now() - t0) / 1000;
-  m.dispose();
-  return (s.batch * s.seq * s.steps) / secs;
+/** One warm single-lane step of ours on a profiled backend, printed as a per-kernel table. */
+async function profileStep(s: Shape, log: (line: string) => void): Promise<void> {
+  const profiled = profiledBackend(await initBackend('cpu'));
+  const tokensPerSecond = await oursTrain(profiled.backend, { ...s, steps: 1, warmup: 1 }, 1, profiled.reset);
+  const wallMs = (1000 * s.rows * s.microBatches * s.seq) / tokensPerSecond;
+  log(`${s.preset}: one step on one lane, ${wallMs.toFixed(0)} ms, by kernel:`);
+  log(formatProfile(profiled.table(), wallMs));
 }
 
 export async function run(
   log: (line: string) => void,
 ): Promise<{ cases: BenchCase[]; machine?: Record<string, unknown> }> {
-  await tf.setBackend('cpu');
+  const loadBefore = loadavg();
+  await import('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
   await tf.ready();
+  const torch = setupTorch(log);
+  if (typeof torch === 'string') log(`PyTorch rows skipped: ${torch}`);
+  const torchName = typeof torch === 'string' ? null : `PyTorch ${torch.version} eager (${THREADS} threads)`;
+  const tfjsName = 'tfjs 4.22 (wasm)';
+  const cpu = await initBackend('cpu');
+  const peak = await matmulPeak(cpu);
   const cases: BenchCase[] = [];
-  const peerName = 'tfjs 4.22 (cpu)';
-  const peaks = new Map<string, number>();
   for (const s of SHAPES) {
-    const c = presetConfig(s.preset);
-    const flops = trainFlopsPerToken(c, s.seq);
-    const peer = await peerTrain(s);
-    log(`${s.preset}: ${peerName} ${peer.toFixed(1)} tok/s`);
-    for (const backend of await benchBackends(log)) {
-      if (!peaks.has(backend.name)) peaks.set(backend.name, await matmulPeak(backend));
-      const peak = peaks.get(backend.name) as number;
-      const ours = await oursTrain(backend, s);
-      log(
-        `${s.preset} ${backend.name}: ${ours.toFixed(1)} tok/s, MFU ${((100 * ours * flops) / peak).toFixed(1)}% of ${(peak / 1e9).toFixed(2)} GFLOP/s`,
-      );
-      const tag = `${s.preset} ${backend.name}, batch ${s.batch} × ${s.seq}`;
-      cases.push(
-        {
-          case: `${tag}: training step (fwd + bwd + clip + AdamW)`,
-          metric: 'throughput',
-          unit: 'tokens/s',
-          better: 'higher',
-          ours,
-          peer,
-          peer_name: peerName,
-        },
-        {
-          case: `${tag}: model FLOPs utilisation (of the backend's 512³ matmul rate)`,
-          metric: 'mfu',
-          unit: '%',
-          better: 'higher',
-          ours: (100 * ours * flops) / peak,
-          peer: (100 * peer * flops) / peak,
-          peer_name: peerName,
-        },
-      );
+    const flops = trainFlopsPerToken(presetConfig(s.preset), s.seq);
+    const runners: [string, () => Promise<number>][] = [['ours', () => oursTrain(cpu, s, 'auto')]];
+    if (typeof torch !== 'string') runners.push(['torch', async () => torchTrain(torch, s)]);
+    if (s.tfjs) runners.push(['tfjs', () => tfjsTrain(s)]);
+    const figures = new Map<string, number[]>(runners.map(([n]) => [n, []]));
+    for (let r = 0; r < ROUNDS; r++) {
+      // rotate who goes first, so neither side always runs right after the other's allocations
+      for (let i = 0; i < runners.length; i++) {
+        const [name, measure] = runners[(i + r) % runners.length] as [string, () => Promise<number>];
+        if (!figures.has(name)) continue;
+        try {
+          const value = await measure();
+          figures.get(name)?.push(value);
+          log(`${s.preset} round ${r + 1}: ${name} ${value.toFixed(1)} tok/s`);
+        } catch (err) {
+          // a failing peer loses its rows (logged), never the benchmark; a failure of ours is fatal
+          if (name === 'ours') throw err;
+          log(`${s.preset}: ${name} failed, its rows are skipped: ${(err as Error).message}`);
+          figures.delete(name);
+        }
+      }
     }
+    const ours = median(figures.get('ours') as number[]);
+    const torchFigure = figures.has('torch') ? median(figures.get('torch') as number[]) : null;
+    const tfjsFigure = figures.has('tfjs') ? median(figures.get('tfjs') as number[]) : null;
+    const tag = `${s.preset}, ${s.microBatches} × ${s.rows} × ${s.seq} tokens per step`;
+    const step = `${tag}: training step (fwd + bwd + clip + AdamW)`;
+    cases.push({
+      case: step,
+      metric: 'throughput',
+      unit: 'tokens/s',
+      better: 'higher',
+      ours,
+      peer: torchFigure,
+      peer_name: torchFigure === null ? null : torchName,
+    });
+    if (tfjsFigure !== null) {
+      cases.push({
+        case: step,
+        metric: 'throughput',
+        unit: 'tokens/s',
+        better: 'higher',
+        ours,
+        peer: tfjsFigure,
+        peer_name: tfjsName,
+      });
+    }
+    cases.push({
+      case: `${tag}: model FLOPs utilisation (of one core's 512³ matmul rate × ${THREADS})`,
+      metric: 'mfu',
+      unit: '%',
+      better: 'higher',
+      ours: (100 * ours * flops) / (peak * THREADS),
+      peer: torchFigure === null ? null : (100 * torchFigure * flops) / (peak * THREADS),
+      peer_name: torchFigure === null ? null : torchName,
+    });
+    log(
+      `${s.preset}: ours ${ours.toFixed(1)} tok/s, PyTorch ${torchFigure?.toFixed(1) ?? '-'} tok/s (medians of ${ROUNDS})`,
+    );
+    await profileStep(s, log);
   }
   return {
     cases,
     machine: {
+      rounds: ROUNDS,
+      matmul_512_gflops_one_core: peak / 1e9,
+      load_average_before: loadBefore,
+      load_average_after: loadavg(),
       train_flops_per_token: Object.fromEntries(
         SHAPES.map((s) => [s.preset, trainFlopsPerToken(presetConfig(s.preset), s.seq)]),
       ),

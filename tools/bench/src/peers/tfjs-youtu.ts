@@ -44,10 +44,17 @@ export function tfModel(c: YoutuConfig) {
   const rms = (x: tf.Tensor, g: tf.Tensor) =>
     mul(mul(x, tf.rsqrt(add(tf.mean(tf.square(x), -1, true), c.rmsNormEps))), g);
   const lin = (x: tf.Tensor, w: tf.Tensor) => matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, true);
-  const deinterleave = tf.tensor1d(
-    Array.from({ length: dr }, (_, i) => (i < dr / 2 ? 2 * i : 2 * (i - dr / 2) + 1)),
-    'int32',
-  );
+
+  // gather's own gradient needs UnsortedSegmentSum, which tfjs-backend-wasm lacks: scatter-add instead
+  const lookup = (table: tf.Tensor, idx: tf.Tensor1D) =>
+    tf.customGrad((t, save) => {
+      // saved, else freed before the backward
+      (save as (tensors: tf.Tensor[]) => void)([tf.expandDims(idx, 1)]);
+      return {
+        value: gather(t as tf.Tensor, idx),
+        gradFunc: (dy, saved) => [tf.scatterND(saved[0] as tf.Tensor, dy as tf.Tensor, table.shape)],
+      };
+    })(table);
 
   function logits(ids: number[][]): tf.Tensor {
     const [b, t] = [ids.length, ids[0].length];
@@ -56,11 +63,14 @@ export function tfModel(c: YoutuConfig) {
     const angles = reshape(mul(pos, freqs), [1, t, 1, dr / 2]);
     const [cos, sin] = [tf.cos(angles), tf.sin(angles)];
     const rope = (x: tf.Tensor) => {
-      const [x1, x2] = split(gather(x, deinterleave, 3), 2, 3);
+      // interleaved pairs (2i, 2i+1) to halves, by a transpose (a gather's gradient is missing on wasm)
+      const [b0, t0, h0] = x.shape;
+      const halves = reshape(transpose(reshape(x, [b0, t0, h0, dr / 2, 2]), [0, 1, 2, 4, 3]), x.shape);
+      const [x1, x2] = split(halves, 2, 3);
       return concat([sub(mul(x1, cos), mul(x2, sin)), add(mul(x2, cos), mul(x1, sin))], 3);
     };
     const mask = mul(sub(tf.linalg.bandPart(tf.ones([t, t]), -1, 0), 1), 1e9);
-    let x = gather(embed, tf.tensor1d(ids.flat(), 'int32'));
+    let x = lookup(embed, tf.tensor1d(ids.flat(), 'int32'));
     for (const w of layers) {
       const a = rms(x, w.inNorm);
       const [qn, qp] = split(
