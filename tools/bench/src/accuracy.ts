@@ -1,0 +1,75 @@
+/** Accuracy measures of a model against a reference model: held-out loss from logits, greedy-continuation agreement. */
+
+/**
+ * Summed next-token cross-entropy of one sequence from its logits [T, vocab] (row t predicts tokens[t + 1]),
+ * in f64 with a max-subtracted log-sum-exp; `count` = T - 1 targets.
+ */
+export function nextTokenLoss(
+  logits: ArrayLike<number>,
+  vocab: number,
+  tokens: ArrayLike<number>,
+): { total: number; count: number } {
+  if (logits.length !== tokens.length * vocab) {
+    throw new RangeError(
+      `nextTokenLoss: ${logits.length} logits for ${tokens.length} tokens of a ${vocab}-id vocabulary`,
+    );
+  }
+  let total = 0;
+  for (let t = 0; t + 1 < tokens.length; t++) {
+    const row = t * vocab;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let v = 0; v < vocab; v++) max = Math.max(max, logits[row + v] as number);
+    let sum = 0;
+    for (let v = 0; v < vocab; v++) sum += Math.exp((logits[row + v] as number) - max);
+    total += max + Math.log(sum) - (logits[row + (tokens[t + 1] as number)] as number);
+  }
+  return { total, count: Math.max(0, tokens.length - 1) };
+}
+
+/** How far greedy continuations of the same prompts agree with the reference model's. */
+export interface Agreement {
+  /** Share of reference tokens reproduced before each continuation first diverges from its reference. */
+  prefix: number;
+  /** Share of positions holding the reference's token, whether or not an earlier token diverged. */
+  positional: number;
+  /** Continuations identical to their reference. */
+  identical: number;
+  continuations: number;
+}
+
+/**
+ * Agreement of `candidate` continuations with `reference` ones, prompt by prompt; both shares are over all the
+ * reference's tokens, so a continuation that stops early counts its missing tokens as disagreeing.
+ */
+export function greedyAgreement(
+  reference: readonly (readonly number[])[],
+  candidate: readonly (readonly number[])[],
+): Agreement {
+  if (reference.length !== candidate.length) {
+    throw new RangeError(
+      `greedyAgreement: ${reference.length} reference continuations but ${candidate.length} candidates`,
+    );
+  }
+  let total = 0;
+  let prefix = 0;
+  let positional = 0;
+  let identical = 0;
+  reference.forEach((ref, k) => {
+    const cand = candidate[k] as readonly number[];
+    total += ref.length;
+    let diverged = false;
+    for (let i = 0; i < ref.length; i++) {
+      const same = cand[i] === ref[i];
+      if (same) positional++;
+      if (!same) diverged = true;
+      if (!diverged) prefix++;
+    }
+    if (!diverged && cand.length === ref.length) identical++;
+  });
+  return {
+    prefix: total > 0 ? prefix / total : Number.NaN,
+    positional: total > 0 ? positional / total : Number.NaN,
+    identical,
+    continuations: reference.length,
+  };
+}
