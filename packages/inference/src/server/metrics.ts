@@ -22,43 +22,35 @@ export function prometheusText(
     lines.push(`# HELP agentlm_${name} ${help}`, `# TYPE agentlm_${name} ${type}`);
     for (const [suffix, value] of samples) lines.push(`agentlm_${name}${suffix} ${format(value)}`);
   };
-  const one = (value: number): [string, number][] => [[`{${label}}`, value]];
-  metric(
-    'requests_running',
-    'gauge',
-    'Requests holding a running slot (prefilling or decoding).',
-    one(scheduler.runningRequests),
-  );
-  metric('requests_waiting', 'gauge', 'Requests queued for a running slot.', one(scheduler.waitingRequests));
-  metric('max_batch', 'gauge', 'Most requests running at once (--max-batch).', one(scheduler.maxBatch));
-  metric('requests_admitted_total', 'counter', 'Requests admitted (running or queued).', one(s.admitted));
-  metric(
-    'requests_rejected_total',
-    'counter',
-    'Requests refused because the queue was full (429).',
-    one(s.rejected),
-  );
-  metric(
-    'prompt_tokens_total',
-    'counter',
-    'Prompt tokens run through prefill (cached prefixes excluded).',
-    one(s.promptTokens),
-  );
-  metric('generation_tokens_total', 'counter', 'Tokens generated.', one(s.generatedTokens));
-  metric('prefill_chunks_total', 'counter', 'Prefill chunks run.', one(s.prefillChunks));
-  metric(
-    'kv_cache_reserved_bytes',
-    'gauge',
-    'Latent KV cache bytes reserved by running requests.',
-    one(scheduler.reservedCacheBytes),
-  );
-  if (Number.isFinite(scheduler.kvCacheBytes)) {
-    metric(
-      'kv_cache_budget_bytes',
+  const scalars: [name: string, type: string, help: string, value: number][] = [
+    [
+      'requests_running',
       'gauge',
-      'Latent KV cache budget (--kv-cache-bytes).',
-      one(scheduler.kvCacheBytes),
-    );
+      'Requests holding a running slot (prefilling or decoding).',
+      scheduler.runningRequests,
+    ],
+    ['requests_waiting', 'gauge', 'Requests queued for a running slot.', scheduler.waitingRequests],
+    ['max_batch', 'gauge', 'Most requests running at once (--max-batch).', scheduler.maxBatch],
+    ['requests_admitted_total', 'counter', 'Requests admitted (running or queued).', s.admitted],
+    ['requests_rejected_total', 'counter', 'Requests refused because the queue was full (429).', s.rejected],
+    [
+      'prompt_tokens_total',
+      'counter',
+      'Prompt tokens run through prefill (cached prefixes excluded).',
+      s.promptTokens,
+    ],
+    ['generation_tokens_total', 'counter', 'Tokens generated.', s.generatedTokens],
+    ['prefill_chunks_total', 'counter', 'Prefill chunks run.', s.prefillChunks],
+    [
+      'kv_cache_reserved_bytes',
+      'gauge',
+      'Latent KV cache bytes reserved by running requests.',
+      scheduler.reservedCacheBytes,
+    ],
+    ['kv_cache_budget_bytes', 'gauge', 'Latent KV cache budget (--kv-cache-bytes).', scheduler.kvCacheBytes],
+  ];
+  for (const [name, type, help, value] of scalars) {
+    if (Number.isFinite(value)) metric(name, type, help, [[`{${label}}`, value]]); // no budget: no series
   }
   histogram(metric, 'decode_batch_size', 'Sequences per batched decode step.', s.batchSize, label);
   histogram(
