@@ -1,5 +1,5 @@
 import type { YoutuModel } from '@agentlm/model';
-import { noGrad, type Tensor, tensor, tidy } from '@agentlm/tensor';
+import { noGrad, tensor, tidy } from '@agentlm/tensor';
 import { shiftBatch } from './data.js';
 
 /** Held-out loss of one domain: mean next-token cross-entropy over counted targets, and its perplexity. */
@@ -45,7 +45,7 @@ export async function heldOutLoss(
           return model.forward(tensor(s.ids, [chunk.length, s.t], opts), {
             targets: tensor(s.targets, [chunk.length, s.t], opts),
             lossMask: tensor(s.weights, [chunk.length, s.t], opts),
-          }).loss as Tensor;
+          }).loss;
         }),
       );
       total += (await loss.item()) * s.counted;

@@ -1,5 +1,5 @@
 import type { YoutuModel } from '@agentlm/model';
-import { mul, type Tensor, tensor, tidy } from '@agentlm/tensor';
+import { mul, tensor, tidy } from '@agentlm/tensor';
 import { forwardModel, type Precision } from './precision.js';
 
 /** One shifted micro-batch as the forward needs it (see `shiftBatch`), plus its weight in the step's mean. */
@@ -28,7 +28,7 @@ export async function microBatchGradient(
     const ids = tensor(job.ids, [job.rows, job.t], { backend });
     const targets = tensor(job.targets, [job.rows, job.t], { backend });
     const lossMask = tensor(job.mask, [job.rows, job.t], { backend });
-    const l = forwardModel(model, precision).forward(ids, { targets, lossMask }).loss as Tensor;
+    const l = forwardModel(model, precision).forward(ids, { targets, lossMask }).loss;
     mul(l, job.weight).backward();
     return l;
   });
