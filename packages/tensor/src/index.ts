@@ -7,6 +7,7 @@ export type {
 } from './backend.js';
 export { storageBytes } from './backend.js';
 export { type CpuBackendOptions, createCpuBackend } from './backends/cpu/index.js';
+export { cpuThreads, setCpuThreads } from './backends/cpu/threads/pool.js';
 export { autoFallback, getBackend, initBackend, setBackend } from './backends/index.js';
 export { bf16BitsToF32, f16BitsToF32, f32ToBf16Bits, f32ToF16Bits } from './dtype.js';
 export { BackendError, DeviceError, DisposedError, ShapeError, TensorError } from './errors.js';

@@ -1,6 +1,6 @@
 import type { LatentAttentionParams, Storage } from '../../../backend.js';
 import { type FloatArray, floats, raw } from '../storage.js';
-import { attentionWasmBase64 } from '../wasm/attention-wasm.js';
+import { attentionWasmBase64, attentionWasmSharedBase64 } from '../wasm/attention-wasm.js';
 import { ARENA_SCRATCH_BYTES, residentMemory } from '../wasm/gemv.js';
 import { instantiate, rowReader } from '../wasm/loader.js';
 import type { AttentionRowKernels } from './attention-pack.js';
@@ -43,7 +43,7 @@ function residentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAt
   const { memory, byteOffset } = resident;
   let k = kernelsOf.get(memory);
   if (k === undefined) {
-    k = instantiate<AttentionRowKernels>(attentionWasmBase64, memory);
+    k = instantiate<AttentionRowKernels>(attentionWasmBase64, memory, attentionWasmSharedBase64);
     kernelsOf.set(memory, k);
   }
   if (k === null) return false;

@@ -1,13 +1,15 @@
 import type { Storage } from '../../../backend.js';
 import { isQuantized, QUANT_BLOCK, quantLayout } from '../../../quant.js';
 import { type CpuStorage, raw } from '../storage.js';
-import { gemvQ4WasmBase64 } from './gemv-q4-wasm.js';
-import { gemvQ8WasmBase64 } from './gemv-q8-wasm.js';
-import { gemvWasmBase64 } from './gemv-wasm.js';
+import { type KernelSet, type Lanes, onLanes } from '../threads/lanes.js';
+import { sharedMemory } from '../threads/pool.js';
+import { gemvQ4WasmBase64, gemvQ4WasmSharedBase64 } from './gemv-q4-wasm.js';
+import { gemvQ8WasmBase64, gemvQ8WasmSharedBase64 } from './gemv-q8-wasm.js';
+import { gemvWasmBase64, gemvWasmSharedBase64 } from './gemv-wasm.js';
 import {
   decode16,
   heap,
-  instantiate,
+  kernelSet,
   type MatrixOperand,
   quantPointers,
   rowReader,
@@ -34,46 +36,19 @@ import {
  * B [k, n] with n a multiple of 32, and block-aligned offsets and batch strides (else the caller's reference
  * path takes them).
  */
-interface GemvKernels {
-  gemv_n: Kernel;
-  gemv_t: Kernel;
-  gemv_n_bf16: Kernel;
-  gemv_t_bf16: Kernel;
-}
-type Kernel = (x: number, b: number, y: number, k: number, n: number) => void;
-interface QuantKernels {
-  gemv_t_q8: (x: number, q: number, s: number, y: number, k: number, n: number) => void;
-  gemv_n_q8: (x: number, q: number, s: number, y: number, k: number, n: number, ldb: number) => void;
-  gemv_t_q4: (
-    x: number,
-    q: number,
-    s: number,
-    mn: number,
-    y: number,
-    k: number,
-    n: number,
-    xs: number,
-  ) => void;
-  gemv_n_q4: (
-    x: number,
-    q: number,
-    s: number,
-    mn: number,
-    y: number,
-    k: number,
-    n: number,
-    ldb: number,
-  ) => void;
-}
-type GemvModule = GemvKernels & QuantKernels & { memory: WebAssembly.Memory };
+/** The GEMV modules instantiated together on one memory (kernels by export name, see product()). */
+type GemvModule = KernelSet;
 
-/** The GEMV modules instantiated together: the f32/bf16 kernels' memory, imported by the quantized kernels. */
-function instantiateGemv(): GemvModule | null {
-  const base = instantiate<GemvKernels>(gemvWasmBase64);
-  if (!base) return null;
-  const q8 = instantiate<QuantKernels>(gemvQ8WasmBase64, base.memory);
-  const q4 = instantiate<QuantKernels>(gemvQ4WasmBase64, base.memory);
-  return q8 && q4 && { ...base, ...q8, ...q4, memory: base.memory };
+/** The f32/bf16 and q8/q4 GEMV kernels instantiated on `memory`. */
+function instantiateGemv(memory: WebAssembly.Memory): GemvModule | null {
+  return kernelSet(
+    [
+      [gemvWasmBase64, gemvWasmSharedBase64],
+      [gemvQ8WasmBase64, gemvQ8WasmSharedBase64],
+      [gemvQ4WasmBase64, gemvQ4WasmSharedBase64],
+    ],
+    memory,
+  );
 }
 
 /**
@@ -105,15 +80,19 @@ export class Arena {
     this.floats = new Float32Array(kernels.memory.buffer);
   }
 
+  /** An arena of `capacity` bytes, in shared memory where workers can have it (threads/pool.ts). */
   static create(capacity: number): Arena | null {
-    const kernels = instantiateGemv();
-    if (!kernels) return null;
+    const pages = capacity / PAGE;
+    let memory: WebAssembly.Memory;
     try {
-      kernels.memory.grow(capacity / PAGE - kernels.memory.buffer.byteLength / PAGE);
+      memory = new WebAssembly.Memory(
+        sharedMemory ? { initial: pages, maximum: pages, shared: true } : { initial: pages },
+      );
     } catch {
       return null; // the host refused the memory: stream instead
     }
-    return new Arena(kernels, capacity);
+    const kernels = instantiateGemv(memory);
+    return kernels && new Arena(kernels, capacity);
   }
 
   /** Byte offset of a free region of `bytes` (a multiple of ALIGN), or null when the arena is full. */
@@ -157,7 +136,11 @@ export class Arena {
 const arenas: Arena[] = [];
 /** The smallest arena capacity the host refused: larger ones are not tried again. */
 let refused = Number.POSITIVE_INFINITY;
-const arenaOf = new WeakMap<ArrayBufferLike, Arena>();
+/**
+ * The arena of each resident array. Keyed by the array itself, not its buffer: V8 may hand out a new
+ * SharedArrayBuffer object for a shared memory's `buffer` while arrays made from an earlier one stay valid.
+ */
+const arenaOf = new WeakMap<ArrayBufferView, Arena>();
 let residentBytes = 0;
 const regions = new FinalizationRegistry<{ arena: Arena; at: number; bytes: number }>((r) => {
   r.arena.release(r.at, r.bytes);
@@ -193,7 +176,6 @@ function makeResident(storage: Storage, data: WeightArray): WeightArray | null {
       return null;
     }
     arenas.push(arena);
-    arenaOf.set(arena.kernels.memory.buffer, arena);
     at = arena.allocate(bytes) as number;
   }
   const buffer = arena.kernels.memory.buffer;
@@ -203,6 +185,7 @@ function makeResident(storage: Storage, data: WeightArray): WeightArray | null {
     data.length,
   );
   view.set(data);
+  arenaOf.set(view, arena);
   (storage as CpuStorage as { -readonly [K in keyof CpuStorage]: CpuStorage[K] }).data = view;
   regions.register(view, { arena, at: at as number, bytes });
   residentBytes += bytes;
@@ -225,16 +208,21 @@ export function residentMemory(storage: Storage): { memory: WebAssembly.Memory; 
   return resident && { memory: resident.arena.kernels.memory, byteOffset: resident.view.byteOffset };
 }
 
+/** @internal The arena memory `data` lives in (a resident weight), or null. */
+export function arenaMemory(data: ArrayBufferView): WebAssembly.Memory | null {
+  return arenaOf.get(data)?.kernels.memory ?? null;
+}
+
 /**
  * `data` in an arena: where it already is, or moved there now when it is `storage`'s own array (f32 or bf16
  * words); null when it is in none and cannot be moved.
  */
 function inArena(data: WeightArray, storage?: Storage): { view: WeightArray; arena: Arena } | null {
-  const arena = arenaOf.get(data.buffer);
+  const arena = arenaOf.get(data);
   if (arena !== undefined) return { view: data, arena };
   if (storage === undefined || raw(storage) !== data) return null;
   const view = makeResident(storage, data);
-  return view && { view, arena: arenaOf.get(view.buffer) as Arena };
+  return view && { view, arena: arenaOf.get(view) as Arena };
 }
 
 let streaming: GemvModule | null | undefined;
@@ -248,14 +236,24 @@ export interface GemvBatch {
 
 const ONE: GemvBatch = { count: 1, aStride: 0, bStride: 0 };
 
-/** Floats of scratch a product needs at the start of the memory: x [k], y [n], then q4's block sums of x. */
-const scratchFloats = (n: number, k: number) => Math.ceil((k + n + k / QUANT_BLOCK) / 4) * 4;
+/** Weights per extra lane below which a product is not split: a dispatch costs more than it saves. */
+const VALUES_PER_LANE = 1 << 15;
+/** Lanes a product may use (workers hold at most this many block-sum areas in the scratch). */
+const MAX_LANES = 64;
+
+/**
+ * Floats of scratch at the start of the memory for `rows` products: x [rows][k], y [rows][n], then q4's block
+ * sums of x, one area per lane.
+ */
+const scratchFloats = (rows: number, n: number, k: number, lanes: number) =>
+  Math.ceil((rows * (k + n) + lanes * (k / QUANT_BLOCK)) / 4) * 4;
 
 /**
  * C[cOffset..] ([m, n]) = A [m, k] · op(B), for each of `batch.count` products; false when wasm is unavailable
  * (or a quantized B is not laid out in whole blocks along its rows). `storage` is B's storage (whose array is
- * `b.data`): given, B may be made resident. Batches run in one call, so the many tiny per-head products of the
- * absorbed decode cost one lookup, not one each.
+ * `b.data`): given, B may be made resident. The rows of a call (every row of every batch) run as one job of the
+ * worker pool where they fit the arena's scratch, each lane taking a band of output columns of every row, so the
+ * many tiny per-head products of the absorbed decode cost one dispatch, not one each.
  */
 export function wasmGemv(
   a: MatrixOperand,
@@ -274,13 +272,26 @@ export function wasmGemv(
     if (!(aligned(b.transposed ? k : n) && aligned(b.offset) && aligned(batch.bStride))) return false;
   }
   const resident = b.dtype === 'f16' ? null : inArena(b.data, storage);
-  if (resident !== null && scratchFloats(n, k) * 4 <= ARENA_SCRATCH_BYTES) {
+  if (resident !== null && scratchFloats(1, n, k, MAX_LANES) * 4 <= ARENA_SCRATCH_BYTES) {
     const { arena, view } = resident;
-    const run = product(arena.kernels, b, view.byteOffset, n, k);
-    multiply(arena.floats, a, run, b.offset, c, cOffset, m, n, k, batch);
+    const perJob = Math.floor((ARENA_SCRATCH_BYTES / 4 - scratchFloats(0, n, k, MAX_LANES)) / (k + n));
+    multiply(
+      arena.kernels,
+      arena.floats,
+      a,
+      { ...b, data: view },
+      view.byteOffset,
+      c,
+      cOffset,
+      m,
+      n,
+      k,
+      batch,
+      perJob,
+    );
     return true;
   }
-  streaming ??= instantiateGemv();
+  streaming ??= instantiateGemv(new WebAssembly.Memory({ initial: 1 }));
   if (!streaming) return false;
   for (let t = 0; t < batch.count; t++) {
     const at = { ...a, offset: a.offset + t * batch.aStride };
@@ -288,29 +299,6 @@ export function wasmGemv(
     streamed(streaming, at, bt, c, cOffset + t * m * n, m, n, k);
   }
   return true;
-}
-
-/** y = x · op(B) for B's matrix at element `offset`; x and y are byte pointers into the module's memory. */
-type Product = (x: number, offset: number, y: number) => void;
-
-/** The kernel call for B's dtype and layout, with B's storage at byte `base` of the module's memory. */
-function product(mod: GemvModule, b: MatrixOperand, base: number, n: number, k: number): Product {
-  const { dtype, transposed } = b;
-  if (dtype === 'q8' || dtype === 'q4') {
-    const size = b.size as number;
-    return (x, offset, y) => {
-      const p = quantPointers(base, size, dtype, offset);
-      if (dtype === 'q8') {
-        if (transposed) mod.gemv_t_q8(x, p.q, p.scales, y, k, n);
-        else mod.gemv_n_q8(x, p.q, p.scales, y, k, n, n);
-      } else if (transposed) mod.gemv_t_q4(x, p.q, p.scales, p.mins, y, k, n, y + n * 4);
-      else mod.gemv_n_q4(x, p.q, p.scales, p.mins, y, k, n, n);
-    };
-  }
-  const bf16 = dtype === 'bf16';
-  const kernel = transposed ? (bf16 ? mod.gemv_t_bf16 : mod.gemv_t) : bf16 ? mod.gemv_n_bf16 : mod.gemv_n;
-  const bytes = bf16 ? 2 : 4;
-  return (x, offset, y) => kernel(x, base + offset * bytes, y, k, n);
 }
 
 /**
@@ -328,15 +316,20 @@ function streamed(
   k: number,
 ) {
   const size = k * n;
-  const bBase = scratchFloats(n, k); // f32 units, 16-byte aligned
+  const bBase = scratchFloats(m, n, k, 1); // f32 units, 16-byte aligned
   const { data, dtype } = b;
   if (dtype === 'q8' || dtype === 'q4') {
     const mem = heap(mod.memory, bBase + Math.ceil(quantLayout(size, dtype).bytes / 4));
-    const bytes = new Uint8Array(mem.buffer);
     const window = { start: b.offset, rows: 1, cols: size, stride: 0 };
-    stageQuantized(data as Uint8Array, b.size as number, dtype, window, bytes, bBase * 4);
-    const run = product(mod, { ...b, size }, bBase * 4, n, k);
-    multiply(mem, a, run, 0, c, cOffset, m, n, k, ONE);
+    stageQuantized(
+      data as Uint8Array,
+      b.size as number,
+      dtype,
+      window,
+      new Uint8Array(mem.buffer),
+      bBase * 4,
+    );
+    multiply(mod, mem, a, { ...b, offset: 0, size }, bBase * 4, c, cOffset, m, n, k, ONE, m);
     return;
   }
   const bf16 = dtype === 'bf16';
@@ -344,34 +337,94 @@ function streamed(
   if (data instanceof Float32Array) mem.set(data.subarray(b.offset, b.offset + size), bBase);
   else if (bf16) new Uint16Array(mem.buffer, bBase * 4, size).set(data.subarray(b.offset, b.offset + size));
   else decode16(data as Uint16Array, b.offset, size, 'f16', mem.subarray(bBase, bBase + size));
-  const run = product(mod, { ...b, dtype: bf16 ? 'bf16' : 'f32' }, bBase * 4, n, k);
-  multiply(mem, a, run, 0, c, cOffset, m, n, k, ONE);
+  const staged = { ...b, offset: 0, dtype: bf16 ? ('bf16' as const) : ('f32' as const) };
+  multiply(mod, mem, a, staged, bBase * 4, c, cOffset, m, n, k, ONE, m);
 }
 
 /**
- * Each row of A of each batch through `run`, with x at byte 0 and y after it; B of batch t at element
- * `bOffset + t · batch.bStride`.
+ * Every row of A of every batch through the kernel for B's dtype and layout (B's storage at byte `base`), `perJob`
+ * rows at a time: their x rows written to the scratch, then one job in which each lane computes its band of
+ * columns of each row, then their y rows copied out.
  */
 function multiply(
+  mod: GemvModule,
   mem: Float32Array,
   a: MatrixOperand,
-  run: Product,
-  bOffset: number,
+  b: MatrixOperand,
+  base: number,
   c: Float32Array,
   cOffset: number,
   m: number,
   n: number,
   k: number,
   batch: GemvBatch,
+  perJob: number,
 ) {
-  const yBase = k;
-  const y = mem.subarray(yBase, yBase + n);
+  const rows = batch.count * m;
   const readRow = rowReader(a, k);
-  for (let t = 0; t < batch.count; t++) {
-    for (let i = 0; i < m; i++) {
-      mem.set(readRow(a.offset + t * batch.aStride + i * k), 0);
-      run(0, bOffset + t * batch.bStride, yBase * 4);
-      c.set(y, cOffset + (t * m + i) * n);
+  const aRow = (r: number) => a.offset + Math.floor(r / m) * batch.aStride + (r % m) * k;
+  const maxLanes = Math.min(MAX_LANES, Math.max(1, Math.floor((n * k) / VALUES_PER_LANE)));
+  // output columns go to lanes in units of 4 (whole blocks for a quantized B [k, n]): no column is split
+  const unit = isQuantized(b.dtype) && !b.transposed ? QUANT_BLOCK : 4;
+  for (let r0 = 0; r0 < rows; r0 += perJob) {
+    const count = Math.min(perJob, rows - r0);
+    const yBase = count * k;
+    const sums = yBase + count * n;
+    for (let r = 0; r < count; r++) mem.set(readRow(aRow(r0 + r)), r * k);
+    onLanes(mod, maxLanes, (lanes) => {
+      const units = Math.ceil(n / unit);
+      for (let lane = 0; lane < lanes.count; lane++) {
+        const j0 = Math.min(n, Math.floor((units * lane) / lanes.count) * unit);
+        const j1 = Math.min(n, Math.floor((units * (lane + 1)) / lanes.count) * unit);
+        if (j1 === j0) continue;
+        const xs = (sums + (lane * k) / QUANT_BLOCK) * 4;
+        for (let r = 0; r < count; r++) {
+          const offset = b.offset + Math.floor((r0 + r) / m) * batch.bStride;
+          const y = (yBase + r * n + j0) * 4;
+          columns(lanes, lane, b, base, offset, n, k, r * k * 4, y, j0, j1, xs);
+        }
+      }
+    });
+    for (let r = 0; r < count; r++) {
+      c.set(mem.subarray(yBase + r * n, yBase + (r + 1) * n), cOffset + (r0 + r) * n);
     }
   }
+}
+
+/**
+ * Lane `lane` computes y[j0..j1) of x · op(B) (x, y, xs byte pointers; y already offset to column j0), B's
+ * matrix at element `offset` of its storage at byte `base`. Each column's arithmetic does not depend on the band
+ * it falls in, so any split gives the one-lane result bit for bit.
+ */
+function columns(
+  lanes: Lanes,
+  lane: number,
+  b: MatrixOperand,
+  base: number,
+  offset: number,
+  n: number,
+  k: number,
+  x: number,
+  y: number,
+  j0: number,
+  j1: number,
+  xs: number,
+): void {
+  const { dtype, transposed } = b;
+  const cols = j1 - j0;
+  const at = offset + (transposed ? j0 * k : j0);
+  if (dtype === 'q8' || dtype === 'q4') {
+    const p = quantPointers(base, b.size as number, dtype, at);
+    if (dtype === 'q8') {
+      if (transposed) lanes.call(lane, 'gemv_t_q8', x, p.q, p.scales, y, k, cols);
+      else lanes.call(lane, 'gemv_n_q8', x, p.q, p.scales, y, k, cols, n);
+    } else if (transposed) lanes.call(lane, 'gemv_t_q4', x, p.q, p.scales, p.mins, y, k, cols, xs);
+    else lanes.call(lane, 'gemv_n_q4', x, p.q, p.scales, p.mins, y, k, cols, n);
+    return;
+  }
+  const bf16 = dtype === 'bf16';
+  const pointer = base + at * (bf16 ? 2 : 4);
+  const name = `${transposed ? 'gemv_t' : 'gemv_n'}${bf16 ? '_bf16' : ''}`;
+  if (transposed) lanes.call(lane, name, x, pointer, y, k, cols);
+  else lanes.call(lane, name, x, pointer, y, k, cols, n);
 }

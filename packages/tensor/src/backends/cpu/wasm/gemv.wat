@@ -1,15 +1,16 @@
 ;; Matrix-vector products with WebAssembly SIMD (128-bit), for decode (one token: m = 1), over f32 or bf16
 ;; weights. All pointers are byte offsets into this module's memory; x and y are f32; no alignment or size
 ;; requirements (a scalar loop handles the tail that does not fill a vector).
-;;   gemv_n: y[n]  = x[k] · B[k, n]    (B row-major: y += x[p] · row p of B, vectorized over n)
+;;   gemv_n: y[n]  = x[k] · B[k, n]    (B row-major, rows `ldb` elements apart, so a caller can take a band of
+;;           columns: y += x[p] · row p of B, vectorized over n)
 ;;   gemv_t: y[n]  = x[k] · B[n, k]ᵀ   (each y[j] is the dot product of x with row j of B)
 ;;   gemv_n_bf16 / gemv_t_bf16: the same with B in bf16 (16-bit words), widened to f32 in registers (a bf16 is
 ;;   the top half of an f32) so a bf16 weight is read at 2 bytes per value; the products and the order of the
 ;;   sums are those of the f32 kernels, so the results equal theirs on the widened weights bit for bit.
 ;; Generated into gemv-wasm.ts by scripts/build-wasm.mjs; edit this file, then run `pnpm build:wasm`.
 (module
-  (memory (export "memory") 1)
-  (func (export "gemv_n") (param $x i32) (param $b i32) (param $y i32) (param $k i32) (param $n i32)
+  (import "env" "memory" (memory 1))
+  (func (export "gemv_n") (param $x i32) (param $b i32) (param $y i32) (param $k i32) (param $n i32) (param $ldb i32)
     (local $p i32) (local $j i32) (local $n4 i32) (local $row i32) (local $xp f32) (local $xv v128)
     (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
     ;; y = 0
@@ -24,7 +25,7 @@
       (br_if $dp (i32.ge_u (local.get $p) (local.get $k)))
       (local.set $xp (f32.load (i32.add (local.get $x) (i32.shl (local.get $p) (i32.const 2)))))
       (local.set $xv (f32x4.splat (local.get $xp)))
-      (local.set $row (i32.add (local.get $b) (i32.shl (i32.mul (local.get $p) (local.get $n)) (i32.const 2))))
+      (local.set $row (i32.add (local.get $b) (i32.shl (i32.mul (local.get $p) (local.get $ldb)) (i32.const 2))))
       (local.set $j (i32.const 0))
       (block $dv (loop $lv
         (br_if $dv (i32.ge_u (local.get $j) (local.get $n4)))
@@ -175,7 +176,7 @@
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $lj)))
   )
-  (func (export "gemv_n_bf16") (param $x i32) (param $b i32) (param $y i32) (param $k i32) (param $n i32)
+  (func (export "gemv_n_bf16") (param $x i32) (param $b i32) (param $y i32) (param $k i32) (param $n i32) (param $ldb i32)
     (local $p i32) (local $j i32) (local $n4 i32) (local $row i32) (local $xp f32) (local $xv v128)
     (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
     ;; y = 0
@@ -190,7 +191,7 @@
       (br_if $dp (i32.ge_u (local.get $p) (local.get $k)))
       (local.set $xp (f32.load (i32.add (local.get $x) (i32.shl (local.get $p) (i32.const 2)))))
       (local.set $xv (f32x4.splat (local.get $xp)))
-      (local.set $row (i32.add (local.get $b) (i32.shl (i32.mul (local.get $p) (local.get $n)) (i32.const 1))))
+      (local.set $row (i32.add (local.get $b) (i32.shl (i32.mul (local.get $p) (local.get $ldb)) (i32.const 1))))
       (local.set $j (i32.const 0))
       (block $dv (loop $lv
         (br_if $dv (i32.ge_u (local.get $j) (local.get $n4)))

@@ -1,20 +1,20 @@
 import { f16BitsToF32 } from '../../../dtype.js';
 import { QUANT_BLOCK, type QuantizedDType, quantLayout } from '../../../quant.js';
+import type { KernelSet } from '../threads/lanes.js';
 
 /**
- * Instantiate a bundled wasm module (base64) synchronously, a module that imports its memory on `memory`;
- * null where WebAssembly SIMD is unavailable.
+ * Instantiate a bundled wasm module (base64) synchronously, a module that imports its memory on `memory` (a shared
+ * memory takes the module's shared-memory variant, `sharedBase64`); null where WebAssembly SIMD is unavailable.
  */
 export function instantiate<T>(
   base64: string,
   memory?: WebAssembly.Memory,
+  sharedBase64?: string,
 ): (T & { memory: WebAssembly.Memory }) | null {
   try {
-    let module = compiled.get(base64);
-    if (module === undefined) {
-      module = new WebAssembly.Module(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)));
-      compiled.set(base64, module);
-    }
+    const shared = memory !== undefined && isShared(memory);
+    if (shared && sharedBase64 === undefined) return null;
+    const module = compiledModule(shared ? (sharedBase64 as string) : base64);
     if (memory === undefined) {
       return new WebAssembly.Instance(module, {}).exports as unknown as T & { memory: WebAssembly.Memory };
     }
@@ -25,8 +25,48 @@ export function instantiate<T>(
   }
 }
 
+export const isShared = (memory: WebAssembly.Memory) =>
+  typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+
 /** Compiled modules by their base64 bytes: instances per memory share one compilation. */
 const compiled = new Map<string, WebAssembly.Module>();
+
+/** The compiled module of bundled wasm bytes (base64), compiled once. */
+export function compiledModule(base64: string): WebAssembly.Module {
+  let module = compiled.get(base64);
+  if (module === undefined) {
+    module = new WebAssembly.Module(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)));
+    compiled.set(base64, module);
+  }
+  return module;
+}
+
+/**
+ * Instances of bundled modules (pairs of base64: as built, importing a shared memory) on one memory, with the
+ * module holding each export (for the worker pool, threads/lanes.ts); null where WebAssembly SIMD is unavailable.
+ * On a shared memory every module takes its shared variant. Without `memory`, the first module (one that exports
+ * its own) provides it.
+ */
+export function kernelSet(variants: [string, string][], memory?: WebAssembly.Memory): KernelSet | null {
+  const fns: Record<string, (...args: number[]) => unknown> = {};
+  const modules: Record<string, WebAssembly.Module> = {};
+  try {
+    let own = memory;
+    for (const [base64, sharedBase64] of variants) {
+      const module = compiledModule(own !== undefined && isShared(own) ? sharedBase64 : base64);
+      const instance = new WebAssembly.Instance(module, own ? { env: { memory: own } } : {});
+      own ??= instance.exports.memory as WebAssembly.Memory;
+      for (const [name, value] of Object.entries(instance.exports)) {
+        if (typeof value !== 'function') continue;
+        fns[name] = value as (...args: number[]) => unknown;
+        modules[name] = module;
+      }
+    }
+    return own ? { memory: own, fns, modules } : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Float32 view of a module's memory holding at least `floats` elements (grows it as needed). */
 export function heap(memory: WebAssembly.Memory, floats: number): Float32Array {
