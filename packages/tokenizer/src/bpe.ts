@@ -28,7 +28,7 @@ export class BpeModel {
     merges: readonly (readonly [string, string])[],
     readonly ignoreMerges: boolean,
     private readonly unkId: number | null,
-    file = 'tokenizer.json',
+    private readonly file = 'tokenizer.json',
   ) {
     for (let b = 0; b < 256; b++) this.byteIds[b] = vocab.get(BYTE_TO_CHAR[b] as string) ?? -1;
     this.mergeResult = new Int32Array(merges.length);
@@ -75,7 +75,7 @@ export class BpeModel {
       if (id < 0) {
         if (this.unkId === null)
           throw new TokenizerError(
-            `the vocabulary has no token for byte 0x${(bytes[i] as number).toString(16)} and no unk_token`,
+            `${this.file}: model.vocab has no token for byte 0x${(bytes[i] as number).toString(16)} and there is no unk_token`,
             'UNKNOWN_BYTE',
           );
         ids[i] = this.unkId;

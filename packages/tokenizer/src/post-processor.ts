@@ -40,11 +40,11 @@ function templateProcessing(n: Json, file: string, field: string): PostProcess {
   const specials = (n.special_tokens ?? {}) as Record<string, { ids?: number[] }>;
   if (!Array.isArray(single)) throw new TokenizerFormatError(file, `${field}.single`, 'must be an array');
   const parts = single.map((item, i): number[] | 'A' => {
-    const piece = item as Json;
+    const piece = (typeof item === 'object' && item !== null ? item : {}) as Json;
     if (piece.Sequence) return 'A';
     const special = piece.SpecialToken as { id?: string } | undefined;
-    const ids = special?.id !== undefined ? specials[special.id]?.ids : undefined;
-    if (!Array.isArray(ids))
+    const ids = typeof special?.id === 'string' ? specials[special.id]?.ids : undefined;
+    if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id) && id >= 0))
       throw new TokenizerFormatError(
         file,
         `${field}.single[${i}]`,

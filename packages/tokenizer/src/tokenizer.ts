@@ -1,7 +1,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
-import { BpeModel, parseMerges } from './bpe.js';
+import { BpeModel, PAIR_BASE, parseMerges } from './bpe.js';
 import { byteLevelToBytes, wellFormed } from './byte-level.js';
 import { chatTemplateOf, type TokenizerConfig, tokenContent } from './config.js';
 import { TokenIdError, TokenizerError, TokenizerFormatError } from './errors.js';
@@ -96,13 +96,13 @@ export class Tokenizer {
       throw new TokenizerFormatError(file, 'model.vocab', 'is missing');
     const vocab = new Map<string, number>();
     for (const [token, id] of Object.entries(model.vocab as Record<string, unknown>)) {
-      if (!Number.isInteger(id) || (id as number) < 0)
+      if (!isTokenId(id))
         throw new TokenizerFormatError(
           file,
           `model.vocab[${JSON.stringify(token)}]`,
-          `must be a non-negative integer id, got ${JSON.stringify(id)}`,
+          `must be an integer id in [0, ${MAX_TOKEN_ID}], got ${JSON.stringify(id)}`,
         );
-      vocab.set(token, id as number);
+      vocab.set(token, id);
     }
     const { preTokenize, byteLevel } = compilePreTokenizer(json.pre_tokenizer, file);
     if (!byteLevel)
@@ -278,6 +278,17 @@ async function readText(file: string): Promise<string> {
   }
 }
 
+/**
+ * Ids are table indices and halves of the BPE's merge keys (`a * PAIR_BASE + b`): the largest vocabularies
+ * in use hold about a million entries, and an id near 2^32 (a corrupted file) would ask for a table the
+ * engine cannot allocate.
+ */
+const MAX_TOKEN_ID = PAIR_BASE - 1;
+
+function isTokenId(id: unknown): id is number {
+  return typeof id === 'number' && Number.isInteger(id) && id >= 0 && id <= MAX_TOKEN_ID;
+}
+
 function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
@@ -290,11 +301,11 @@ function parseAddedTokens(raw: unknown, file: string): AddedToken[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new TokenizerFormatError(file, 'added_tokens', 'must be an array');
   return raw.map((t, i) => {
-    if (!t || typeof t.content !== 'string' || t.content.length === 0 || !Number.isInteger(t.id) || t.id < 0)
+    if (!t || typeof t.content !== 'string' || t.content.length === 0 || !isTokenId(t.id))
       throw new TokenizerFormatError(
         file,
         `added_tokens[${i}]`,
-        `must have a non-empty content and an integer id, got ${JSON.stringify(t)}`,
+        `must have a non-empty content and an integer id in [0, ${MAX_TOKEN_ID}], got ${JSON.stringify(t)}`,
       );
     return { ...t, special: t.special === true } as AddedToken;
   });
@@ -303,7 +314,8 @@ function parseAddedTokens(raw: unknown, file: string): AddedToken[] {
 /** One regex matching any added token, longest first (HF matches leftmost-longest). */
 function buildAddedRegex(tokens: readonly AddedToken[]): RegExp | null {
   if (tokens.length === 0) return null;
-  const escapeRegex = (s: string) => s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  // `-` stays as is: outside a class, the u flag refuses `\-` (a token like "-1" made the load throw)
+  const escapeRegex = (s: string) => s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
   const alternatives = [...tokens]
     .sort((a, b) => b.content.length - a.content.length)
     .map((t) => `${t.lstrip ? '\\s*' : ''}${escapeRegex(t.content)}${t.rstrip ? '\\s*' : ''}`);

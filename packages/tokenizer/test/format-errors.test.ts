@@ -47,7 +47,8 @@ describe('tokenizer.json validation', () => {
       ],
       [(j) => (j.post_processor = { type: 'Weird' }), /post_processor\.type is unsupported/],
       [(j) => (j.added_tokens = [{ id: 'x', content: '<s>' }]), /added_tokens\[0\] must have/],
-      [(j) => (j.model.vocab.ab = -1), /model\.vocab\["ab"\] must be a non-negative integer/],
+      [(j) => (j.model.vocab.ab = -1), /model\.vocab\["ab"\] must be an integer id in \[0, 2097151\]/],
+      [(j) => (j.model.vocab.ab = 2 ** 40), /model\.vocab\["ab"\] must be an integer id in \[0, 2097151\]/],
     ];
     for (const [mutate, message] of cases) {
       const j = tinyJson();
