@@ -36,7 +36,7 @@ export class TeacherError extends SynthError {
   }
 }
 
-/** The QuickJS sandbox could not be started (the wasm module failed to load). */
+/** The QuickJS sandbox could not be started (its worker thread or the wasm module failed to load). */
 export class SandboxError extends SynthError {
   constructor(message: string) {
     super(message, 'SYNTH_SANDBOX');

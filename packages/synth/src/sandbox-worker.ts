@@ -1,6 +1,6 @@
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { newQuickJSWASMModuleFromVariant, newVariant, RELEASE_SYNC } from 'quickjs-emscripten';
-import { DEFAULT_LIMITS, type SandboxLimits, type SandboxResult, type SandboxStats } from './sandbox.js';
+import { COUNTER, DEFAULT_LIMITS, type SandboxLimits, type SandboxResult } from './sandbox.js';
 import { evaluate, ModuleFault, type QuickJSInstance } from './sandbox-eval.js';
 
 // The thread that owns the QuickJS WebAssembly module (loaded by URL, beside index.js). Running it off
@@ -8,29 +8,27 @@ import { evaluate, ModuleFault, type QuickJSInstance } from './sandbox-eval.js';
 // never returns to the interpreter, and lets a fresh module be made asynchronously while the caller
 // waits synchronously.
 
-/** What the caller asks: run a program, or report the counters. */
-export type SandboxCall = { type: 'run'; code: string; limits: SandboxLimits } | { type: 'stats' };
-export type SandboxRequest = SandboxCall & { id: number };
+export interface SandboxRequest {
+  id: number;
+  code: string;
+  limits: SandboxLimits;
+}
 
 export type SandboxReply =
   | { id: number; type: 'ready' }
   | { id: number; type: 'failed'; message: string }
-  | { id: number; type: 'result'; result: SandboxResult }
-  | { id: number; type: 'stats'; stats: Omit<SandboxStats, 'workers'> };
+  | { id: number; type: 'result'; result: SandboxResult };
 
 export interface SandboxWorkerData {
   port: MessagePort;
-  /** Bumped (and notified) after every reply, so the caller can block on it with `Atomics.wait`. */
-  signal: Int32Array;
+  /** `COUNTERS` slots, indexed by `COUNTER`. */
+  counters: Int32Array;
 }
 
-const { port, signal } = workerData as SandboxWorkerData;
+const { port, counters } = workerData as SandboxWorkerData;
 
 let aborted = false;
-let modules = 0;
-let faults = 0;
-let recycles = 0;
-let runs = 0;
+const count = (slot: number) => Atomics.add(counters, slot, 1);
 
 /** Static data and the 5 MiB C stack at the bottom of the linear memory; the heap starts above them. */
 const STATIC_BYTES = 6 << 20;
@@ -74,25 +72,20 @@ async function newInstance(memoryBytes: number): Promise<QuickJSInstance> {
       throw err;
     }
   };
-  modules++;
+  count(COUNTER.instances);
   return instance;
 }
 
 function reply(message: SandboxReply): void {
   port.postMessage(message);
-  Atomics.add(signal, 0, 1);
-  Atomics.notify(signal, 0);
+  count(COUNTER.replies);
+  Atomics.notify(counters, COUNTER.replies);
 }
 
 let instance: QuickJSInstance;
 
 async function handle(request: SandboxRequest): Promise<void> {
-  if (request.type === 'stats') {
-    const wasmBytes = instance.quickjs.getWasmMemory().buffer.byteLength;
-    reply({ id: request.id, type: 'stats', stats: { wasmBytes, modules, faults, recycles, runs } });
-    return;
-  }
-  runs++;
+  count(COUNTER.runs);
   const { memoryBytes } = request.limits;
   if (instance.memoryBytes !== memoryBytes) instance = await newInstance(memoryBytes);
   let result: SandboxResult;
@@ -102,15 +95,16 @@ async function handle(request: SandboxRequest): Promise<void> {
   } catch (err) {
     if (!(err instanceof ModuleFault)) throw err;
     // The instance is poisoned: drop it (its memory goes with it) and answer once a fresh one is up.
-    faults++;
+    count(COUNTER.faults);
     result = err.result;
     instance = await newInstance(memoryBytes);
   }
   // A run that filled the heap may have left QuickJS's C glue short of memory: start the next one fresh.
   if (instance.exhausted) {
-    recycles++;
+    count(COUNTER.recycles);
     instance = await newInstance(memoryBytes);
   }
+  Atomics.store(counters, COUNTER.wasmPages, instance.quickjs.getWasmMemory().buffer.byteLength / PAGE_BYTES);
   reply({ id: request.id, type: 'result', result });
 }
 

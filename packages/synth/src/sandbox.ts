@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { SandboxError, SynthOptionError } from './errors.js';
-import type { SandboxCall, SandboxReply, SandboxRequest, SandboxWorkerData } from './sandbox-worker.js';
+import type { SandboxReply, SandboxRequest, SandboxWorkerData } from './sandbox-worker.js';
 
 /** Resource limits of one code execution. */
 export interface SandboxLimits {
@@ -44,20 +44,28 @@ export interface SandboxResult {
   timedOut: boolean;
 }
 
-/** Counters of the process's QuickJS worker, to watch that hostile runs leave nothing behind. */
+/** Counters of the process's QuickJS sandbox (all workers so far), to watch that hostile runs leave nothing behind. */
 export interface SandboxStats {
-  /** Linear memory of the current QuickJS instance (a high-water mark: WebAssembly memory never shrinks). */
-  wasmBytes: number;
-  /** QuickJS instances made by the current worker (one more after every fault or recycle). */
-  modules: number;
-  /** Runs whose fault poisoned an instance. */
-  faults: number;
-  /** Instances replaced because allocator fragmentation had grown their linear memory past 4 × memoryBytes + 64 MiB. */
-  recycles: number;
   runs: number;
-  /** Workers started in this process (one more after every run stopped from outside). */
+  /** Runs after which the instance was replaced because QuickJS faulted (see `SandboxFailure` 'crash'). */
+  faults: number;
+  /** Instances replaced because a run exhausted the heap. */
+  recycles: number;
+  /** QuickJS WebAssembly instances made (one per worker, one more after every fault or recycle). */
+  instances: number;
+  /** Workers started (one more after every run stopped from outside). */
   workers: number;
+  /** Linear memory of the current QuickJS instance after the last run (WebAssembly memory never shrinks). */
+  wasmBytes: number;
 }
+
+/**
+ * Slots of the shared counters: the reply sequence (bumped and notified after every reply, so the
+ * caller can block on it with `Atomics.wait`), then what the worker did, readable by the caller at
+ * any time, even after it stopped the worker.
+ */
+export const COUNTER = { replies: 0, runs: 1, faults: 2, recycles: 3, instances: 4, wasmPages: 5 } as const;
+export const COUNTERS = 6;
 
 /** Extra wait past `timeoutMs` before a run that never returns to the interpreter is stopped from outside. */
 const GRACE_MS = 2000;
@@ -71,6 +79,8 @@ function workerScript(): URL {
   return existsSync(fileURLToPath(beside)) ? beside : new URL('../dist/sandbox-worker.js', import.meta.url);
 }
 
+/** Counters of the workers stopped so far, summed. */
+const retired = new Int32Array(COUNTERS);
 let workersStarted = 0;
 
 /**
@@ -82,13 +92,15 @@ class QuickJSWorker {
   private static current: QuickJSWorker | undefined;
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly counters = new Int32Array(new SharedArrayBuffer(COUNTERS * 4));
   private nextId = 1;
   private exited: string | undefined;
+  /** The worker's answer to starting (its reply 0), kept whichever wait drained it. */
+  private start: SandboxReply | undefined;
 
   private constructor() {
     const { port1, port2 } = new MessageChannel();
-    const data: SandboxWorkerData = { port: port2, signal: this.signal };
+    const data: SandboxWorkerData = { port: port2, counters: this.counters };
     this.worker = new Worker(workerScript(), {
       workerData: data,
       transferList: [port2],
@@ -99,7 +111,7 @@ class QuickJSWorker {
     });
     this.worker.on('exit', (code) => {
       this.exited ??= `exited with code ${code}`;
-      if (QuickJSWorker.current === this) QuickJSWorker.current = undefined;
+      this.retire();
     });
     this.worker.unref();
     this.port = port1;
@@ -113,12 +125,10 @@ class QuickJSWorker {
     const worker = new QuickJSWorker();
     QuickJSWorker.current = worker;
     const deadline = Date.now() + START_TIMEOUT_MS;
-    let ready = worker.take(0);
-    while (!ready && !worker.exited && Date.now() < deadline) {
+    while (!worker.take(0) && !worker.start && !worker.exited && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 5));
-      ready = worker.take(0);
     }
-    return worker.started(ready);
+    return worker.started();
   }
 
   /** The shared worker, started synchronously (blocking) when the last one was stopped. */
@@ -126,20 +136,35 @@ class QuickJSWorker {
     if (QuickJSWorker.current) return QuickJSWorker.current;
     const worker = new QuickJSWorker();
     QuickJSWorker.current = worker;
-    return worker.started(worker.wait(0, START_TIMEOUT_MS));
+    worker.wait(0, START_TIMEOUT_MS);
+    return worker.started();
   }
 
-  private started(ready: SandboxReply | undefined): QuickJSWorker {
-    if (ready?.type === 'ready') return this;
+  private started(): QuickJSWorker {
+    if (this.start?.type === 'ready') return this;
     this.stop();
-    const why = ready?.type === 'failed' ? ready.message : (this.exited ?? 'no answer');
+    const why = this.start?.type === 'failed' ? this.start.message : (this.exited ?? 'no answer');
     throw new SandboxError(`cannot start the QuickJS worker (${fileURLToPath(workerScript())}): ${why}`);
   }
 
+  /** The shared worker's counters plus those of the workers before it. */
+  static stats(): SandboxStats {
+    const live = QuickJSWorker.current?.counters;
+    const total = (slot: number) => (retired[slot] ?? 0) + (live ? Atomics.load(live, slot) : 0);
+    return {
+      runs: total(COUNTER.runs),
+      faults: total(COUNTER.faults),
+      recycles: total(COUNTER.recycles),
+      instances: total(COUNTER.instances),
+      workers: workersStarted,
+      wasmBytes: (live ? Atomics.load(live, COUNTER.wasmPages) : 0) * (64 << 10),
+    };
+  }
+
   /** Sends a request and blocks until its reply, or returns undefined after `timeoutMs`. */
-  request(request: SandboxCall, timeoutMs: number): SandboxReply | undefined {
+  request(request: Omit<SandboxRequest, 'id'>, timeoutMs: number): SandboxReply | undefined {
     const id = this.nextId++;
-    this.port.postMessage({ ...request, id } as SandboxRequest);
+    this.port.postMessage({ ...request, id } satisfies SandboxRequest);
     return this.wait(id, timeoutMs);
   }
 
@@ -147,12 +172,12 @@ class QuickJSWorker {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       // Read the counter before draining: a reply posted after the drain bumps it and wakes the wait.
-      const seen = Atomics.load(this.signal, 0);
+      const seen = Atomics.load(this.counters, COUNTER.replies);
       const reply = this.take(id);
-      if (reply) return reply;
+      if (reply || (id === 0 && this.start)) return reply ?? this.start;
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
-      Atomics.wait(this.signal, 0, seen, Math.min(left, 100));
+      Atomics.wait(this.counters, COUNTER.replies, seen, Math.min(left, 100));
     }
   }
 
@@ -160,15 +185,24 @@ class QuickJSWorker {
   private take(id: number): SandboxReply | undefined {
     for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
       const reply = m.message as SandboxReply;
+      if (reply.id === 0) this.start = reply;
       if (reply.id === id) return reply;
     }
     return undefined;
   }
 
   stop(): void {
-    if (QuickJSWorker.current === this) QuickJSWorker.current = undefined;
+    this.retire();
     this.port.close();
     void this.worker.terminate();
+  }
+
+  /** No longer the shared worker: its counters join the retired ones (once). */
+  private retire(): void {
+    if (QuickJSWorker.current !== this) return;
+    QuickJSWorker.current = undefined;
+    for (const slot of [COUNTER.runs, COUNTER.faults, COUNTER.recycles, COUNTER.instances])
+      retired[slot] = (retired[slot] ?? 0) + Atomics.load(this.counters, slot);
   }
 }
 
@@ -208,9 +242,10 @@ export class Sandbox {
    */
   run(code: string): SandboxResult {
     if (typeof code !== 'string') throw new SynthOptionError('code', code, 'JavaScript source text');
-    let reply: SandboxReply | undefined;
+    let worker: QuickJSWorker;
     try {
-      reply = this.call({ type: 'run', code, limits: this.limits }, this.limits.timeoutMs + GRACE_MS);
+      // Restarted (blocking) when the last run had to be stopped from outside.
+      worker = QuickJSWorker.sharedSync();
     } catch (err) {
       return {
         ok: false,
@@ -220,7 +255,9 @@ export class Sandbox {
         timedOut: false,
       };
     }
+    const reply = worker.request({ code, limits: this.limits }, this.limits.timeoutMs + GRACE_MS);
     if (reply?.type === 'result') return reply.result;
+    worker.stop();
     return {
       ok: false,
       stdout: '',
@@ -230,18 +267,8 @@ export class Sandbox {
     };
   }
 
-  /** Counters of the QuickJS worker (memory, instances, faults); for soak tests and monitoring. */
+  /** Counters of the process's sandbox (runs, faults, replaced instances and workers, memory); for soak tests and monitoring. */
   stats(): SandboxStats {
-    const reply = this.call({ type: 'stats' }, START_TIMEOUT_MS);
-    if (reply?.type !== 'stats') throw new SandboxError('the QuickJS worker did not answer a stats request');
-    return { ...reply.stats, workers: workersStarted };
-  }
-
-  /** A request to the worker, restarting it when the last one was stopped; undefined when it did not answer. */
-  private call(request: SandboxCall, timeoutMs: number): SandboxReply | undefined {
-    const worker = QuickJSWorker.sharedSync();
-    const reply = worker.request(request, timeoutMs);
-    if (!reply) worker.stop();
-    return reply;
+    return QuickJSWorker.stats();
   }
 }

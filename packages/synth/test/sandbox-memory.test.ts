@@ -27,7 +27,7 @@ describe('sandbox memory over many hostile runs', () => {
     expect(after.faults).toBe(before.faults);
     expect(after.runs - before.runs).toBe(RUNS);
     // Same worker and instance, whose linear memory (it never shrinks) did not grow past the first pass.
-    expect(after.modules).toBe(before.modules);
+    expect(after.instances).toBe(before.instances);
     expect(after.workers).toBe(before.workers);
     expect(after.wasmBytes).toBe(before.wasmBytes);
     expect(patient.run(PROBE)).toMatchObject({ ok: true, value: 24 });
