@@ -57,6 +57,9 @@ export interface YoutuConfig {
 
 type Json = Record<string, unknown>;
 
+/** The largest dimension or count a config may give. */
+const MAX_DIMENSION = 2 ** 31 - 1;
+
 /** Reads fields of one JSON object with uniform, field-naming errors. */
 class FieldReader {
   constructor(
@@ -76,6 +79,8 @@ class FieldReader {
   positiveInt(key: string, fallback?: number): number {
     const v = this.obj[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) this.fail(key, 'must be a positive integer');
+    // sizes beyond 2^31 - 1 are corruption, not models: they would reach array allocations as RangeErrors
+    if (v > MAX_DIMENSION) this.fail(key, `must be at most ${MAX_DIMENSION}`);
     return v;
   }
 

@@ -320,17 +320,36 @@ export class Checkpoint {
     let shardNames: string[];
     let weightMap: Record<string, string> | null = null;
     if (await files.exists(INDEX_FILE)) {
-      let index: { weight_map?: Record<string, string> };
+      let index: { weight_map?: Record<string, unknown> } | null;
       try {
         index = JSON.parse(await files.readText(INDEX_FILE));
       } catch (err) {
         throw new CheckpointError(`not valid JSON: ${(err as Error).message}`, indexFile, null, 'HEADER');
       }
-      if (typeof index.weight_map !== 'object' || index.weight_map === null) {
+      const map = index?.weight_map;
+      if (typeof map !== 'object' || map === null || Array.isArray(map)) {
         throw new CheckpointError('has no weight_map object', indexFile, null, 'HEADER');
       }
-      weightMap = index.weight_map;
+      for (const [name, shard] of Object.entries(map)) {
+        // a shard is a file next to the index: no path may lead elsewhere
+        if (typeof shard !== 'string' || !/^[^/\\]+\.safetensors$/.test(shard) || shard.startsWith('..'))
+          throw new CheckpointError(
+            `weight_map maps it to ${JSON.stringify(shard)}, not a .safetensors file name beside the index`,
+            indexFile,
+            name,
+            'INDEX',
+          );
+      }
+      weightMap = map as Record<string, string>;
       shardNames = [...new Set(Object.values(weightMap))].sort();
+      for (const shard of shardNames)
+        if (!(await files.exists(shard)))
+          throw new CheckpointError(
+            `weight_map names ${shard}, which is missing`,
+            indexFile,
+            null,
+            'MISSING_FILE',
+          );
     } else if (await files.exists(SINGLE_FILE)) {
       shardNames = [SINGLE_FILE];
     } else {
@@ -352,8 +371,8 @@ export class Checkpoint {
             );
           if (weightMap !== null && weightMap[name] !== shard) {
             throw new CheckpointError(
-              `index maps it to ${JSON.stringify(weightMap[name] ?? null)}`,
-              f.file,
+              `maps it to ${JSON.stringify(weightMap[name] ?? null)}, but ${shard} holds it`,
+              indexFile,
               name,
               'INDEX',
             );
