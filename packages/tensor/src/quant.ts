@@ -89,8 +89,8 @@ export function quantize(values: ArrayLike<number>, dtype: QuantizedDType): Uint
 }
 
 /**
- * Elements [start, end) (block-aligned) of a quantized storage of `size` elements, dequantized into `out`
- * (f32, or f64 in the reference mode, where d·q + m is exact).
+ * Elements [start, end) (block-aligned) of a quantized storage of `size` elements, dequantized into `out` from
+ * index `at` (f32, or f64 in the reference mode, where d·q + m is exact).
  */
 export function dequantize<T extends Float32Array | Float64Array>(
   bytes: Uint8Array,
@@ -99,21 +99,22 @@ export function dequantize<T extends Float32Array | Float64Array>(
   start: number,
   end: number,
   out: T,
+  at = 0,
 ): T {
   const layout = quantLayout(size, dtype);
   const halves = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const signed = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let b = start / QUANT_BLOCK; b < end / QUANT_BLOCK; b++) {
     const d = f16BitsToF32(halves.getUint16(layout.scales + 2 * b, true));
-    const at = b * QUANT_BLOCK - start;
+    const to = at + b * QUANT_BLOCK - start;
     if (dtype === 'q8') {
-      for (let j = 0; j < QUANT_BLOCK; j++) out[at + j] = d * signed[b * QUANT_BLOCK + j];
+      for (let j = 0; j < QUANT_BLOCK; j++) out[to + j] = d * signed[b * QUANT_BLOCK + j];
     } else {
       const m = f16BitsToF32(halves.getUint16(layout.mins + 2 * b, true));
       for (let j = 0; j < QUANT_BLOCK / 2; j++) {
         const byte = bytes[b * 16 + j];
-        out[at + j] = d * (byte & 15) + m;
-        out[at + 16 + j] = d * (byte >> 4) + m;
+        out[to + j] = d * (byte & 15) + m;
+        out[to + 16 + j] = d * (byte >> 4) + m;
       }
     }
   }
