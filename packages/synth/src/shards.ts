@@ -13,6 +13,7 @@ import {
 import { basename, join } from 'node:path';
 import { Packr, unpackMultiple } from 'msgpackr';
 import { ShardError } from './errors.js';
+import { checkTrajectory } from './shard-record.js';
 import type { Trajectory } from './types.js';
 
 export type ShardFormat = 'jsonl' | 'msgpack';
@@ -46,22 +47,26 @@ export function readShard(file: string): Trajectory[] {
   if (!existsSync(file)) throw new ShardError(file, 'no such file');
   const bytes = readFileSync(file);
   if (file.endsWith('.msgpack')) {
+    let records: unknown[];
     try {
-      return unpackMultiple(bytes) as Trajectory[];
+      records = unpackMultiple(bytes) as unknown[];
     } catch (err) {
       throw new ShardError(file, `not a msgpack shard: ${(err as Error).message}`);
     }
+    return records.map((r, i) => checkTrajectory(r, file, `record ${i + 1}`));
   }
   return bytes
     .toString('utf8')
     .split('\n')
     .flatMap((line, i) => {
       if (line.trim() === '') return [];
+      let record: unknown;
       try {
-        return [JSON.parse(line) as Trajectory];
+        record = JSON.parse(line);
       } catch (err) {
         throw new ShardError(file, `line ${i + 1}: ${(err as Error).message}`);
       }
+      return [checkTrajectory(record, file, `line ${i + 1}`)];
     });
 }
 
