@@ -58,7 +58,10 @@ export function evaluate(instance: QuickJSInstance, code: string, limits: Sandbo
     handles.push(last);
     result = evaluated.error ? failed(context, last, run) : settle(runtime, context, last, handles, run);
   } catch (err) {
-    result = hostFault(err, output);
+    // QuickJS has bugs on some out-of-memory paths (a trap, a leak): after the heap ran out, that is the cause.
+    result = instance.exhausted
+      ? failure(output, 'memory', 'InternalError: out of memory')
+      : hostFault(err, output);
     poisoned = true;
   }
   try {
@@ -100,14 +103,8 @@ function settle(
   }
   const state = context.getPromiseState(last);
   if (state.type === 'pending') {
-    return {
-      ok: false,
-      stdout: output.text(),
-      error:
-        'PendingPromiseError: the last value is a promise that never settles (no job is left to settle it)',
-      failure: 'unsettled',
-      timedOut: false,
-    };
+    const why = 'the last value is a promise that never settles (no job is left to settle it)';
+    return failure(output, 'unsettled', `PendingPromiseError: ${why}`);
   }
   if (state.type === 'rejected') {
     handles.push(state.error);
@@ -127,39 +124,25 @@ function failed(context: QuickJSContext, thrown: QuickJSHandle, run: Run): Sandb
   // With the heap exhausted, what was thrown is out of memory whatever it shows (QuickJS throws null, or an
   // error it cannot describe, when it runs out while making the out-of-memory error).
   if (/^\w+: out of memory$/.test(error) || run.instance.exhausted)
-    return {
-      ok: false,
-      stdout: output.text(),
-      error: 'InternalError: out of memory',
-      failure: 'memory',
-      timedOut: false,
-    };
+    return failure(output, 'memory', 'InternalError: out of memory');
   // The parser reports its overflow as `SyntaxError: stack overflow`.
-  const failure: SandboxFailure = /^\w+: stack overflow$/.test(error) ? 'stack' : 'error';
-  return { ok: false, stdout: output.text(), error, failure, timedOut: false };
+  return failure(output, /^\w+: stack overflow$/.test(error) ? 'stack' : 'error', error);
+}
+
+function failure(output: Output, kind: SandboxFailure, error: string): SandboxResult {
+  return { ok: false, stdout: output.text(), error, failure: kind, timedOut: kind === 'timeout' };
 }
 
 function timeout(output: Output, limits: SandboxLimits): SandboxResult {
-  return {
-    ok: false,
-    stdout: output.text(),
-    error: `TimeoutError: ran past ${limits.timeoutMs} ms`,
-    failure: 'timeout',
-    timedOut: true,
-  };
+  return failure(output, 'timeout', `TimeoutError: ran past ${limits.timeoutMs} ms`);
 }
 
 /** The result reported for a host-side fault; a host stack overflow is reported as the program's. */
 function hostFault(err: unknown, output: Output): SandboxResult {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  const stack = err instanceof RangeError && /call stack/i.test(message);
-  return {
-    ok: false,
-    stdout: output.text(),
-    error: stack ? 'InternalError: stack overflow' : `SandboxFault: ${message}`,
-    failure: stack ? 'stack' : 'crash',
-    timedOut: false,
-  };
+  if (err instanceof RangeError && /call stack/i.test(message))
+    return failure(output, 'stack', 'InternalError: stack overflow');
+  return failure(output, 'crash', `SandboxFault: ${message}`);
 }
 
 /** `Name: message` of a thrown value; a thrown non-error is shown as data. */

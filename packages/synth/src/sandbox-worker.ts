@@ -73,6 +73,7 @@ async function newInstance(memoryBytes: number): Promise<QuickJSInstance> {
     }
   };
   count(COUNTER.instances);
+  Atomics.store(counters, COUNTER.wasmPages, memory.buffer.byteLength / PAGE_BYTES);
   return instance;
 }
 
