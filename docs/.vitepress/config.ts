@@ -31,6 +31,7 @@ export default defineConfig({
           { text: 'Command line', link: '/guide/cli' },
           { text: 'Run Youtu-LLM-2B', link: '/guide/youtu-2b' },
           { text: 'Scaling out', link: '/guide/scale-out' },
+          { text: 'Hardening', link: '/guide/security' },
           { text: 'Contributing', link: '/guide/contributing' },
         ],
       },
