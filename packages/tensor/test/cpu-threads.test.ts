@@ -40,6 +40,9 @@ function products(): number[][] {
       out.push(bits(matmul(x, wT, { transposeB: true })));
       out.push(bits(matmul(x, w)));
     }
+    // a transposed A (the weight gradient xᵀ·dy of training) through the GEMM
+    const xT = tensor(wavy(k * 70, 6), [k, 70], { backend });
+    out.push(bits(matmul(xT, tensor(wavy(k * n, 7), [k, n], { backend }), { transposeA: true })));
     // batched over a [2, k, n] weight: two products per call, the second at an offset
     const w2 = tensor(wavy(2 * k * n, 3), [2, k, n], { backend, dtype });
     out.push(bits(matmul(tensor(wavy(2 * 2 * k, 4), [2, 2, k], { backend }), w2)));
@@ -78,6 +81,14 @@ describe('cpu worker pool', () => {
   it('refuses a lane count that is not a positive integer', async () => {
     await expect(setCpuThreads(0)).rejects.toThrow(/positive integer/);
     await expect(setCpuThreads(1.5)).rejects.toThrow(/positive integer/);
+    const saved = process.env.AGENTLM_THREADS;
+    process.env.AGENTLM_THREADS = 'many';
+    try {
+      await expect(setCpuThreads()).rejects.toThrow(/AGENTLM_THREADS must be a positive integer, got 'many'/);
+    } finally {
+      if (saved === undefined) delete process.env.AGENTLM_THREADS;
+      else process.env.AGENTLM_THREADS = saved;
+    }
   });
 
   it('lets a process exit with its workers idle', () => {

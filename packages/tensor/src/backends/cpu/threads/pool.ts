@@ -28,7 +28,7 @@ const STOP = 3;
 const ERROR = 4;
 const PLAN_BASE = 16;
 /** Ints of plan per lane. */
-export const PLAN_INTS = 1 << 16;
+const PLAN_INTS = 1 << 16;
 const CALL = 1;
 const COPY = 2;
 /** Polls of the counter before blocking. */
