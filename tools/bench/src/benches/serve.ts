@@ -81,9 +81,17 @@ async function startServer(dir: string): Promise<{ url: string; stop: () => Prom
     });
     child.on('exit', (code) => reject(new Error(`agentlm serve exited with ${code}: ${out}`)));
   });
+  /** A graceful shutdown (SIGTERM); one that hangs is killed after 30 s and reported. */
   const stop = () =>
-    new Promise<void>((resolve) => {
-      child.on('exit', () => resolve());
+    new Promise<void>((resolve, reject) => {
+      const hung = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`agentlm serve did not exit within 30 s of SIGTERM: ${out}`));
+      }, 30_000);
+      child.on('exit', () => {
+        clearTimeout(hung);
+        resolve();
+      });
       child.kill('SIGTERM');
     });
   return { url, stop };
@@ -209,6 +217,14 @@ export async function run(log: (line: string) => void): Promise<{ cases: BenchCa
           log(
             `${label}: ${m.throughput.toFixed(1)} tokens/s, TTFT p50 ${ms(m.ttft, 0.5).toFixed(0)} ms p95 ${ms(m.ttft, 0.95).toFixed(0)} ms, ITL p50 ${ms(m.itl, 0.5).toFixed(1)} ms p95 ${ms(m.itl, 0.95).toFixed(1)} ms (${m.chunksPerToken.toFixed(2)} text chunks per token)`,
           );
+        }
+        // Every request has ended: none may still hold a slot or a place in the queue.
+        const health = (await (await fetch(`${server.url}/health`)).json()) as {
+          running: number;
+          waiting: number;
+        };
+        if (health.running !== 0 || health.waiting !== 0) {
+          throw new Error(`requests left behind after the run: ${JSON.stringify(health)}`);
         }
       } finally {
         await server.stop();
