@@ -8,17 +8,10 @@
 ;;     sums of x are taken once per call into xs (k/32 floats of scratch).
 ;;   gemv_n_q4: y[n] = x[k] · B[k, n], n and ldb multiples of 32 (blocks along n): row p's nibbles at q + p·ldb/2,
 ;;     its scales and minimums at s + p·ldb/16 and mn + p·ldb/16; y += (x[p]·d)·q + x[p]·m.
+;; f16 scales and minimums are widened to f32 inline, as in gemv-q8.wat.
 ;; Generated into gemv-q4-wasm.ts by scripts/build-wasm.mjs; edit this file, then run `pnpm build:wasm`.
 (module
   (import "env" "memory" (memory 1))
-  ;; The f16 at p as f32 (see gemv-q8.wat).
-  (func $half (param $p i32) (result f32)
-    (local $h i32)
-    (local.set $h (i32.load16_u (local.get $p)))
-    (f32.copysign
-      (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (local.get $h) (i32.const 0x7fff)) (i32.const 13)))
-        (f32.const 0x1p112))
-      (f32.reinterpret_i32 (i32.shl (local.get $h) (i32.const 16)))))
   (func (export "gemv_t_q4")
     (param $x i32) (param $q i32) (param $s i32) (param $mn i32) (param $y i32) (param $k i32) (param $n i32) (param $xs i32)
     (local $j i32) (local $xp i32) (local $xk i32) (local $sp i32) (local $w v128) (local $h v128) (local $acc v128) (local $t f32)
@@ -66,8 +59,8 @@
         (local.set $p3 (f32x4.add (local.get $p3) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_u (local.get $h))) (v128.load offset=112 (local.get $xp)))))
         (local.set $acc (f32x4.add (local.get $acc)
           (f32x4.mul (f32x4.add (f32x4.add (local.get $p0) (local.get $p1)) (f32x4.add (local.get $p2) (local.get $p3)))
-            (f32x4.splat (call $half (local.get $s))))))
-        (local.set $t (f32.add (local.get $t) (f32.mul (call $half (local.get $mn)) (f32.load (local.get $sp)))))
+            (f32x4.splat (f32.copysign (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (i32.load16_u (local.get $s)) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112)) (f32.reinterpret_i32 (i32.shl (i32.load16_u (local.get $s)) (i32.const 16))))))))
+        (local.set $t (f32.add (local.get $t) (f32.mul (f32.copysign (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (i32.load16_u (local.get $mn)) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112)) (f32.reinterpret_i32 (i32.shl (i32.load16_u (local.get $mn)) (i32.const 16)))) (f32.load (local.get $sp)))))
         (local.set $q (i32.add (local.get $q) (i32.const 16)))
         (local.set $s (i32.add (local.get $s) (i32.const 2)))
         (local.set $mn (i32.add (local.get $mn) (i32.const 2)))
@@ -101,8 +94,8 @@
       (local.set $yp (local.get $y))
       (block $db (loop $lb
         (br_if $db (i32.ge_u (local.get $yp) (local.get $yn)))
-        (local.set $d (f32x4.splat (f32.mul (local.get $xp) (call $half (local.get $srow)))))
-        (local.set $m (f32x4.splat (f32.mul (local.get $xp) (call $half (local.get $mrow)))))
+        (local.set $d (f32x4.splat (f32.mul (local.get $xp) (f32.copysign (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (i32.load16_u (local.get $srow)) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112)) (f32.reinterpret_i32 (i32.shl (i32.load16_u (local.get $srow)) (i32.const 16)))))))
+        (local.set $m (f32x4.splat (f32.mul (local.get $xp) (f32.copysign (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (i32.load16_u (local.get $mrow)) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112)) (f32.reinterpret_i32 (i32.shl (i32.load16_u (local.get $mrow)) (i32.const 16)))))))
         (local.set $w (v128.load (local.get $row)))
         (local.set $h (i16x8.extend_low_i8x16_u (v128.and (local.get $w) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))))
         (v128.store (local.get $yp) (f32x4.add (v128.load (local.get $yp)) (f32x4.add (local.get $m)

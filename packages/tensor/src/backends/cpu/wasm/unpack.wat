@@ -6,17 +6,10 @@
 ;;   dequant_q4: dst[32·blocks] = d · q + m over q4 blocks (nibble plane at q, scales at s, minimums at mn);
 ;;     byte j of a block holds its elements j and j + 16 (src/quant.ts).
 ;; Each value is computed as the GEMV kernels compute it in registers (gemv-q8.wat, gemv-q4.wat).
+;; f16 scales and minimums are widened to f32 inline, as in gemv-q8.wat.
 ;; Generated into unpack-wasm.ts by scripts/build-wasm.mjs; edit this file, then run `pnpm build:wasm`.
 (module
   (import "env" "memory" (memory 1))
-  ;; The f16 at p as f32 (see gemv-q8.wat).
-  (func $half (param $p i32) (result f32)
-    (local $h i32)
-    (local.set $h (i32.load16_u (local.get $p)))
-    (f32.copysign
-      (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (local.get $h) (i32.const 0x7fff)) (i32.const 13)))
-        (f32.const 0x1p112))
-      (f32.reinterpret_i32 (i32.shl (local.get $h) (i32.const 16)))))
   (func (export "widen_bf16") (param $src i32) (param $dst i32) (param $count i32)
     (local $end i32) (local $end8 i32) (local $w v128)
     (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 1))))
@@ -43,7 +36,7 @@
     (local.set $end (i32.add (local.get $s) (i32.shl (local.get $blocks) (i32.const 1))))
     (block $db (loop $lb
       (br_if $db (i32.ge_u (local.get $s) (local.get $end)))
-      (local.set $d (f32x4.splat (call $half (local.get $s))))
+      (local.set $d (f32x4.splat (f32.copysign (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (i32.load16_u (local.get $s)) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112)) (f32.reinterpret_i32 (i32.shl (i32.load16_u (local.get $s)) (i32.const 16))))))
       (local.set $w (v128.load (local.get $q)))
       (local.set $h (i16x8.extend_low_i8x16_s (local.get $w)))
       (v128.store (local.get $dst) (f32x4.mul (local.get $d) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $h)))))
@@ -68,8 +61,8 @@
     (local.set $end (i32.add (local.get $s) (i32.shl (local.get $blocks) (i32.const 1))))
     (block $db (loop $lb
       (br_if $db (i32.ge_u (local.get $s) (local.get $end)))
-      (local.set $d (f32x4.splat (call $half (local.get $s))))
-      (local.set $m (f32x4.splat (call $half (local.get $mn))))
+      (local.set $d (f32x4.splat (f32.copysign (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (i32.load16_u (local.get $s)) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112)) (f32.reinterpret_i32 (i32.shl (i32.load16_u (local.get $s)) (i32.const 16))))))
+      (local.set $m (f32x4.splat (f32.copysign (f32.mul (f32.reinterpret_i32 (i32.shl (i32.and (i32.load16_u (local.get $mn)) (i32.const 0x7fff)) (i32.const 13))) (f32.const 0x1p112)) (f32.reinterpret_i32 (i32.shl (i32.load16_u (local.get $mn)) (i32.const 16))))))
       (local.set $w (v128.load (local.get $q)))
       (local.set $h (i16x8.extend_low_i8x16_u (v128.and (local.get $w) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))))
       (v128.store (local.get $dst) (f32x4.add (local.get $m) (f32x4.mul (local.get $d) (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_u (local.get $h))))))
