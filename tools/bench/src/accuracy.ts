@@ -73,3 +73,28 @@ export function greedyAgreement(
     continuations: reference.length,
   };
 }
+
+/**
+ * Mean next-token loss of a unigram model (add-one smoothed token frequencies of `train`) on `heldOut`: what a
+ * model that knows the token frequencies and nothing of context scores, between uniform (ln vocab) and a model
+ * that uses context.
+ */
+export function unigramLoss(
+  train: readonly (readonly number[])[],
+  heldOut: readonly (readonly number[])[],
+  vocab: number,
+): number {
+  const counts = new Float64Array(vocab).fill(1);
+  for (const row of train) for (const id of row) counts[id] = (counts[id] as number) + 1;
+  const total = counts.reduce((a, b) => a + b, 0);
+  let loss = 0;
+  let n = 0;
+  // targets only, as nextTokenLoss counts them: every token after a row's first
+  for (const row of heldOut) {
+    for (let t = 1; t < row.length; t++) {
+      loss -= Math.log((counts[row[t] as number] as number) / total);
+      n++;
+    }
+  }
+  return loss / n;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { greedyAgreement, nextTokenLoss } from '../src/accuracy.js';
+import { greedyAgreement, nextTokenLoss, unigramLoss } from '../src/accuracy.js';
 
 describe('accuracy measures', () => {
   it('sums next-token cross-entropy from logits', () => {
@@ -12,6 +12,12 @@ describe('accuracy measures', () => {
     // large logits do not overflow
     expect(nextTokenLoss([1000, 1000, 0, 0], 2, [0, 1]).total).toBeCloseTo(Math.log(2), 12);
     expect(() => nextTokenLoss([1, 2], 3, [0])).toThrow(/2 logits for 1 tokens/);
+  });
+
+  it('scores held-out targets under add-one smoothed training frequencies', () => {
+    // vocabulary 3, training counts [2, 0, 1] + 1 each = [3, 1, 2] of 6; held-out targets 0 and 2
+    const loss = unigramLoss([[0, 0, 2]], [[1, 0, 2]], 3);
+    expect(loss).toBeCloseTo(-(Math.log(3 / 6) + Math.log(2 / 6)) / 2, 12);
   });
 
   it('counts agreement up to the first divergence and position by position', () => {
