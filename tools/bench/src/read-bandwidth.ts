@@ -16,15 +16,17 @@ export async function readBandwidth(
   const shared = new SharedArrayBuffer(2 * half);
   new Uint8Array(shared).fill(7); // touch every page: untouched pages all map the one zero page
   const part = Math.floor(half / threads);
-  const source = `
-const { parentPort, workerData: { shared, half, from, length, rounds } } = require('node:worker_threads');
+  // an async function and import(): the source runs as CommonJS or as a module, whichever the process defaults to
+  const source = `(async () => {
+const { parentPort, workerData: { shared, half, from, length, rounds } } = await import('node:worker_threads');
 const a = Buffer.from(shared, from, length);
 const b = Buffer.from(shared, half + from, length);
 parentPort.on('message', () => {
   const t0 = process.hrtime.bigint();
   for (let r = 0; r < rounds; r++) if (Buffer.compare(a, b) !== 0) throw new Error('halves differ');
   parentPort.postMessage(Number(process.hrtime.bigint() - t0) / 1e9 / rounds);
-});`;
+});
+})();`;
   const workers = Array.from(
     { length: threads },
     (_, i) =>
