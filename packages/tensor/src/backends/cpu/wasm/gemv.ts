@@ -242,11 +242,11 @@ const VALUES_PER_LANE = 1 << 15;
 const MAX_LANES = 64;
 
 /**
- * Floats of scratch at the start of the memory for `rows` products: x [rows][k], y [rows][n], then q4's block
- * sums of x, one area per lane.
+ * Floats of scratch at the start of the memory for `rows` products: x [rows][k], y [rows][n], then one area per
+ * lane for the q4 kernel (the block sums of x and a row's scales, k/32 floats each).
  */
 const scratchFloats = (rows: number, n: number, k: number, lanes: number) =>
-  Math.ceil((rows * (k + n) + lanes * (k / QUANT_BLOCK)) / 4) * 4;
+  Math.ceil((rows * (k + n) + lanes * 2 * (k / QUANT_BLOCK)) / 4) * 4;
 
 /**
  * C[cOffset..] ([m, n]) = A [m, k] · op(B), for each of `batch.count` products; false when wasm is unavailable
@@ -377,7 +377,7 @@ function multiply(
         const j0 = Math.min(n, Math.floor((units * lane) / lanes.count) * unit);
         const j1 = Math.min(n, Math.floor((units * (lane + 1)) / lanes.count) * unit);
         if (j1 === j0) continue;
-        const xs = (sums + (lane * k) / QUANT_BLOCK) * 4;
+        const xs = (sums + (lane * 2 * k) / QUANT_BLOCK) * 4;
         for (let r = 0; r < count; r++) {
           const offset = b.offset + Math.floor((r0 + r) / m) * batch.bStride;
           const y = (yBase + r * n + j0) * 4;
