@@ -55,7 +55,7 @@ export interface SandboxStats {
   instances: number;
   /** Workers started (one more after every run stopped from outside). */
   workers: number;
-  /** Linear memory of the current QuickJS instance after the last run (WebAssembly memory never shrinks). */
+  /** Linear memory of the current QuickJS instance (WebAssembly memory never shrinks); 0 while no worker runs. */
   wasmBytes: number;
 }
 
