@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { parseConfig, type YoutuConfig, YoutuModel } from '@agentlm/model';
-import { initBackend, type Tensor, tensor, zeroGrad } from '@agentlm/tensor';
+import { initBackend, setCpuThreads, type Tensor, tensor, zeroGrad } from '@agentlm/tensor';
 import { type MicroBatchJob, microBatchGradient } from './micro-batch.js';
 import type { Precision } from './precision.js';
 
@@ -16,6 +16,8 @@ export type WorkerRequest =
       names: string[];
       shapes: number[][];
       precision: Precision;
+      /** Threads of this thread's CPU kernel pool (its share of the cores). */
+      kernelThreads: number;
     }
   | { type: 'step'; weights: Float32Array[]; jobs: MicroBatchJob[] };
 
@@ -63,6 +65,7 @@ port.on('message', (request: WorkerRequest) => {
   const run = async () => {
     if (request.type === 'step') return step(request.weights, request.jobs);
     await initBackend('cpu');
+    await setCpuThreads(request.kernelThreads);
     setup = { ...request, config: parseConfig(request.config, 'grad-worker config') };
     post({ type: 'ready' });
   };

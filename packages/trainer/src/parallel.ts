@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { configToJSON, type YoutuModel } from '@agentlm/model';
-import { accumulateGrad, tensor } from '@agentlm/tensor';
+import { accumulateGrad, setCpuThreads, tensor } from '@agentlm/tensor';
 import { TrainerError } from './errors.js';
 import type { WorkerReply, WorkerRequest } from './grad-worker.js';
 import { type MicroBatchJob, microBatchGradient } from './micro-batch.js';
@@ -65,10 +65,20 @@ export function resolveWorkers(setting: number | 'auto', backend: string, microB
 }
 
 /**
+ * Threads of @agentlm/tensor's CPU pool for each of `lanes` data-parallel lanes: the cores shared out, so lanes ×
+ * kernel threads never exceed them (one lane keeps the pool's own default, every core on its products).
+ */
+export function kernelThreadsPerLane(lanes: number): number {
+  return Math.max(1, Math.floor(availableParallelism() / lanes));
+}
+
+/**
  * Data parallelism on one machine: the micro-batches of an optimizer step are dealt round-robin to the main
  * thread and `workers - 1` worker threads, each holding a replica of the model on the CPU backend. Every
  * micro-batch's gradient comes back separately and is added into `.grad` in micro-batch order with the same
- * f32 adds the sequential loop does, so a parallel run ends with bit-identical weights.
+ * f32 adds the sequential loop does, so a parallel run ends with bit-identical weights. Each lane's matrix
+ * products run on its share of the cores (kernelThreadsPerLane); the pool's products are bit-identical to one
+ * thread, so this changes speed, never results.
  */
 export class DataParallel {
   private constructor(
@@ -87,6 +97,8 @@ export class DataParallel {
       );
     const names = [...model.params.keys()];
     const shapes = model.parameters().map((p) => [...p.shape]);
+    const kernelThreads = kernelThreadsPerLane(workers);
+    if (workers > 1) await setCpuThreads(kernelThreads);
     const threads = Array.from({ length: workers - 1 }, () => new GradientWorker());
     const init: WorkerRequest = {
       type: 'init',
@@ -94,6 +106,7 @@ export class DataParallel {
       names,
       shapes,
       precision,
+      kernelThreads,
     };
     await Promise.all(threads.flatMap((w) => w.send(init, 1)));
     return new DataParallel(model, precision, threads);
@@ -131,5 +144,7 @@ export class DataParallel {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+    // the main thread's kernels get every core back (the pool's default)
+    if (this.workers.length > 0) await setCpuThreads();
   }
 }

@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '@agentlm/model';
-import { full, noGrad } from '@agentlm/tensor';
+import { cpuThreads, full, noGrad, setCpuThreads } from '@agentlm/tensor';
 import { describe, expect, it } from 'vitest';
 import { CheckpointStore, NonFiniteError, readMetrics, trainLoop, verifyCheckpoint } from '../src/index.js';
+import { kernelThreadsPerLane } from '../src/parallel.js';
 import { toyModel, toySource } from './fixtures/toy.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'agentlm-train-'));
@@ -104,6 +105,23 @@ describe('trainLoop', () => {
       const w1 = await weightsOf(one.model);
       for (const [name, w] of await weightsOf(three.model)) expect(w, name).toEqual(w1.get(name));
     }
+  }, 60_000);
+
+  it('data-parallel lanes share the cores with the kernel pool, which gets them all back after', async () => {
+    const seen: number[] = [];
+    await trainLoop({
+      model: toyModel(3),
+      source: toySource(2),
+      steps: 2,
+      microBatches: 2,
+      schedule: constant,
+      lossMask: 'all',
+      workers: 2,
+      beforeStep: () => seen.push(cpuThreads()),
+    });
+    expect(seen).toEqual([kernelThreadsPerLane(2), kernelThreadsPerLane(2)]);
+    expect(kernelThreadsPerLane(2) * 2).toBeLessThanOrEqual(Math.max(2, availableParallelism()));
+    expect(await setCpuThreads()).toBe(cpuThreads());
   }, 60_000);
 
   it('rejects a bad worker count and workers on a non-cpu backend', async () => {
