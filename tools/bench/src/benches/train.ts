@@ -9,7 +9,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { configToJSON, presetConfig, weightSpecs, type YoutuConfig, YoutuModel } from '@agentlm/model';
-import { type Backend, initBackend, matmul, randn, tidy } from '@agentlm/tensor';
+import { type Backend, cpuThreads, initBackend, matmul, randn, tidy } from '@agentlm/tensor';
 import { arrayBatchSource, DEFAULT_OPTIM, trainLoop } from '@agentlm/trainer';
 import { tf, tfModel } from '../peers/tfjs-youtu.js';
 import { runTorch, setupTorch, type TorchPython } from '../peers/torch-youtu.js';
@@ -57,6 +57,21 @@ function rows(c: YoutuConfig, n: number, seq: number): { tokens: number[] }[] {
   }));
 }
 
+/** One run's throughput, and its CPU time per token (all threads of the process: less sensitive to the load). */
+interface Measure {
+  tokensPerSecond: number;
+  cpuMsPerToken: number;
+}
+
+/** The measure of `tokens` processed since `wall0` (performance.now()) and `cpu0` (process.cpuUsage()). */
+function measureSince(tokens: number, wall0: number, cpu0: NodeJS.CpuUsage): Measure {
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    tokensPerSecond: tokens / ((performance.now() - wall0) / 1000),
+    cpuMsPerToken: (cpu.user + cpu.system) / 1000 / tokens,
+  };
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2
@@ -73,11 +88,12 @@ async function oursTrain(
   s: Shape,
   lanes: number | 'auto',
   onTimedStart?: () => void,
-): Promise<number> {
+): Promise<Measure> {
   const c = presetConfig(s.preset);
   const total = s.warmup + s.steps;
   const data = rows(c, s.rows * s.microBatches * total, s.seq);
   let timedStart = 0;
+  let cpuStart = process.cpuUsage();
   const result = await trainLoop({
     model: YoutuModel.init(c, { seed: 1, backend }),
     source: () => arrayBatchSource(data, s.rows),
@@ -90,14 +106,15 @@ async function oursTrain(
       if (step !== s.warmup) return;
       onTimedStart?.();
       timedStart = performance.now();
+      cpuStart = process.cpuUsage();
     },
   });
-  const secs = (performance.now() - timedStart) / 1000;
+  const measure = measureSince(s.rows * s.microBatches * s.seq * s.steps, timedStart, cpuStart);
   result.model.dispose();
-  return (s.rows * s.microBatches * s.seq * s.steps) / secs;
+  return measure;
 }
 
-function torchTrain(py: TorchPython, s: Shape): number {
+function torchTrain(py: TorchPython, s: Shape): Measure {
   const o = DEFAULT_OPTIM;
   const reply = runTorch(py, {
     mode: 'train',
@@ -111,12 +128,16 @@ function torchTrain(py: TorchPython, s: Shape): number {
     lr: 1e-3,
     optim: { beta1: o.beta1, beta2: o.beta2, eps: o.eps, weight_decay: o.weightDecay, clip: o.clip },
   });
-  const seconds = (reply.seconds as number[]).reduce((a, b) => a + b, 0);
-  return ((reply.tokens_per_step as number) * s.steps) / seconds;
+  const total = (xs: unknown) => (xs as number[]).reduce((a, b) => a + b, 0);
+  const tokens = (reply.tokens_per_step as number) * s.steps;
+  return {
+    tokensPerSecond: tokens / total(reply.seconds),
+    cpuMsPerToken: (1000 * total(reply.cpu_seconds)) / tokens,
+  };
 }
 
 /** The TF.js step: micro-batch gradients summed (each of loss / microBatches), global-norm clip to 1, Adam. */
-async function tfjsTrain(s: Shape): Promise<number> {
+async function tfjsTrain(s: Shape): Promise<Measure> {
   const c = presetConfig(s.preset);
   const model = tfModel(c);
   const optimizer = tf.train.adam(1e-3, DEFAULT_OPTIM.beta1, DEFAULT_OPTIM.beta2, DEFAULT_OPTIM.eps);
@@ -152,12 +173,12 @@ async function tfjsTrain(s: Shape): Promise<number> {
     tf.dispose([...Object.values(sums), ...clipped.map((g) => g.tensor)]);
   };
   for (let i = 0; i < s.warmup; i++) await step();
-  const t0 = performance.now();
+  const [wall0, cpu0] = [performance.now(), process.cpuUsage()];
   for (let i = 0; i < s.steps; i++) await step();
-  const secs = (performance.now() - t0) / 1000;
+  const measure = measureSince(s.rows * s.microBatches * s.seq * s.steps, wall0, cpu0);
   optimizer.dispose();
   model.dispose();
-  return (s.rows * s.microBatches * s.seq * s.steps) / secs;
+  return measure;
 }
 
 /** Attainable f32 matmul FLOP/s of a backend (a 512³ product), the denominator of MFU. */
@@ -182,7 +203,12 @@ async function matmulPeak(backend: Backend): Promise<number> {
 /** One warm single-lane step of ours on a profiled backend, printed as a per-kernel table. */
 async function profileStep(s: Shape, log: (line: string) => void): Promise<void> {
   const profiled = profiledBackend(await initBackend('cpu'));
-  const tokensPerSecond = await oursTrain(profiled.backend, { ...s, steps: 1, warmup: 1 }, 1, profiled.reset);
+  const { tokensPerSecond } = await oursTrain(
+    profiled.backend,
+    { ...s, steps: 1, warmup: 1 },
+    1,
+    profiled.reset,
+  );
   const wallMs = (1000 * s.rows * s.microBatches * s.seq) / tokensPerSecond;
   log(`${s.preset}: one step on one lane, ${wallMs.toFixed(0)} ms, by kernel:`);
   log(formatProfile(profiled.table(), wallMs));
@@ -204,19 +230,21 @@ export async function run(
   const cases: BenchCase[] = [];
   for (const s of SHAPES) {
     const flops = trainFlopsPerToken(presetConfig(s.preset), s.seq);
-    const runners: [string, () => Promise<number>][] = [['ours', () => oursTrain(cpu, s, 'auto')]];
+    const runners: [string, () => Promise<Measure>][] = [['ours', () => oursTrain(cpu, s, 'auto')]];
     if (typeof torch !== 'string') runners.push(['torch', async () => torchTrain(torch, s)]);
     if (s.tfjs) runners.push(['tfjs', () => tfjsTrain(s)]);
-    const figures = new Map<string, number[]>(runners.map(([n]) => [n, []]));
+    const figures = new Map<string, Measure[]>(runners.map(([n]) => [n, []]));
     for (let r = 0; r < ROUNDS; r++) {
       // rotate who goes first, so neither side always runs right after the other's allocations
       for (let i = 0; i < runners.length; i++) {
-        const [name, measure] = runners[(i + r) % runners.length] as [string, () => Promise<number>];
+        const [name, measure] = runners[(i + r) % runners.length] as (typeof runners)[number];
         if (!figures.has(name)) continue;
         try {
-          const value = await measure();
-          figures.get(name)?.push(value);
-          log(`${s.preset} round ${r + 1}: ${name} ${value.toFixed(1)} tok/s`);
+          const m = await measure();
+          figures.get(name)?.push(m);
+          log(
+            `${s.preset} round ${r + 1}: ${name} ${m.tokensPerSecond.toFixed(1)} tok/s, ${m.cpuMsPerToken.toFixed(2)} CPU ms/token`,
+          );
         } catch (err) {
           // a failing peer loses its rows (logged), never the benchmark; a failure of ours is fatal
           if (name === 'ours') throw err;
@@ -225,42 +253,50 @@ export async function run(
         }
       }
     }
-    const ours = median(figures.get('ours') as number[]);
-    const torchFigure = figures.has('torch') ? median(figures.get('torch') as number[]) : null;
-    const tfjsFigure = figures.has('tfjs') ? median(figures.get('tfjs') as number[]) : null;
+    const medians = (name: string) => {
+      const ms = figures.get(name);
+      if (!ms) return null;
+      return {
+        tokensPerSecond: median(ms.map((m) => m.tokensPerSecond)),
+        cpuMsPerToken: median(ms.map((m) => m.cpuMsPerToken)),
+      };
+    };
+    const ours = medians('ours') as Measure;
     const tag = `${s.preset}, ${s.microBatches} × ${s.rows} × ${s.seq} tokens per step`;
-    const step = `${tag}: training step (fwd + bwd + clip + AdamW)`;
-    cases.push({
-      case: step,
-      metric: 'throughput',
-      unit: 'tokens/s',
-      better: 'higher',
-      ours,
-      peer: torchFigure,
-      peer_name: torchFigure === null ? null : torchName,
-    });
-    if (tfjsFigure !== null) {
-      cases.push({
-        case: step,
-        metric: 'throughput',
-        unit: 'tokens/s',
-        better: 'higher',
-        ours,
-        peer: tfjsFigure,
-        peer_name: tfjsName,
-      });
+    for (const [name, peerName] of [
+      ['torch', torchName],
+      ['tfjs', tfjsName],
+    ] as const) {
+      const peer = medians(name);
+      if (name === 'tfjs' && !peer) continue;
+      const rows = [
+        ['training step (fwd + bwd + clip + AdamW)', 'throughput', 'tokens/s', 'higher', 'tokensPerSecond'],
+        ['CPU time per token, all threads', 'cpu_time', 'ms/token', 'lower', 'cpuMsPerToken'],
+      ] as const;
+      for (const [what, metric, unit, better, key] of rows) {
+        cases.push({
+          case: `${tag}: ${what}`,
+          metric,
+          unit,
+          better,
+          ours: ours[key],
+          peer: peer ? peer[key] : null,
+          peer_name: peer ? peerName : null,
+        });
+      }
     }
+    const torchFigure = medians('torch')?.tokensPerSecond ?? null;
     cases.push({
-      case: `${tag}: model FLOPs utilisation (of one core's 512³ matmul rate × ${THREADS})`,
+      case: `${tag}: model FLOPs utilisation (of the cpu backend's 512³ matmul rate)`,
       metric: 'mfu',
       unit: '%',
       better: 'higher',
-      ours: (100 * ours * flops) / (peak * THREADS),
-      peer: torchFigure === null ? null : (100 * torchFigure * flops) / (peak * THREADS),
+      ours: (100 * ours.tokensPerSecond * flops) / peak,
+      peer: torchFigure === null ? null : (100 * torchFigure * flops) / peak,
       peer_name: torchFigure === null ? null : torchName,
     });
     log(
-      `${s.preset}: ours ${ours.toFixed(1)} tok/s, PyTorch ${torchFigure?.toFixed(1) ?? '-'} tok/s (medians of ${ROUNDS})`,
+      `${s.preset}: ours ${ours.tokensPerSecond.toFixed(1)} tok/s, PyTorch ${torchFigure?.toFixed(1) ?? '-'} tok/s (medians of ${ROUNDS})`,
     );
     await profileStep(s, log);
   }
@@ -268,7 +304,8 @@ export async function run(
     cases,
     machine: {
       rounds: ROUNDS,
-      matmul_512_gflops_one_core: peak / 1e9,
+      matmul_512_gflops: peak / 1e9,
+      cpu_threads: cpuThreads(),
       load_average_before: loadBefore,
       load_average_after: loadavg(),
       train_flops_per_token: Object.fromEntries(

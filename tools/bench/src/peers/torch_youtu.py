@@ -8,7 +8,8 @@ Reads one JSON request on stdin and writes one JSON line on stdout:
     -> {"loss": <mean next-token loss of ids under those weights>}
   {"mode": "train", "config": ..., "rows": R, "seq": T, "micro_batches": M, "steps": S, "warmup": W,
    "threads": N, "lr": ..., "optim": {"beta1", "beta2", "eps", "weight_decay", "clip"}}
-    -> {"seconds": [<wall time of each timed step>], "tokens_per_step": R*T*M, "torch": <version>}
+    -> {"seconds": [<wall time of each timed step>], "cpu_seconds": [<CPU time of the process, all threads>],
+        "tokens_per_step": R*T*M, "torch": <version>}
 """
 
 import json
@@ -153,12 +154,18 @@ def train(model, req):
 
     for _ in range(req["warmup"]):
         step()
-    seconds = []
+    seconds, cpu_seconds = [], []
     for _ in range(req["steps"]):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         step()
         seconds.append(time.perf_counter() - t0)
-    return {"seconds": seconds, "tokens_per_step": rows * seq * micro, "torch": torch.__version__}
+        cpu_seconds.append(time.process_time() - c0)
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "tokens_per_step": rows * seq * micro,
+        "torch": torch.__version__,
+    }
 
 
 def main():
