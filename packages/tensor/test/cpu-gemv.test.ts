@@ -167,6 +167,39 @@ describe('cpu GEMV with resident weights', () => {
     }
   }
 
+  it('several rows over an f32 Bᵀ (four per pass over B, the rest one at a time) equal one-row products bit for bit', () => {
+    gemvResidency.minBytes = 0;
+    const bits = (v: Float32Array) => Array.from(new Uint32Array(v.slice().buffer));
+    for (const [m, n, k, batches] of [
+      [2, 37, 29, 1],
+      [4, 9, 1000, 1],
+      [5, 130, 257, 1],
+      [7, 64, 100, 1],
+      [3, 8, 40, 3], // 9 rows of 3 products: a run of four never spans two products' B
+      [6, 5, 17, 2],
+    ] as const) {
+      const a = wavy(batches * m * k, 8);
+      const values = wavy(batches * n * k + 3, 9);
+      const storage = storageOf(values.slice(), 'f32');
+      const data = storage.data as Float32Array;
+      const c = new Float32Array(batches * m * n);
+      const batch = { count: batches, aStride: m * k, bStride: n * k };
+      expect(
+        wasmGemv(operand(a, 'f32', 0, false), operand(data, 'f32', 3, true), c, 0, m, n, k, storage, batch),
+      ).toBe(true);
+      for (let t = 0; t < batches; t++) {
+        for (let i = 0; i < m; i++) {
+          const row = a.subarray((t * m + i) * k, (t * m + i + 1) * k);
+          const one = gemv(row, data, 'f32', 1, n, k, true, 3 + t * n * k, storage);
+          const at = (t * m + i) * n;
+          expect(bits(c.subarray(at, at + n)), `m=${m} n=${n} k=${k} product ${t} row ${i}`).toEqual(
+            bits(one),
+          );
+        }
+      }
+    }
+  });
+
   it('leaves storages below minBytes or beyond limitBytes where they are', () => {
     const data = small(64, 1);
     const storage = storageOf(data, 'f32');

@@ -18,7 +18,9 @@ import {
 
 /**
  * Decode-sized products (m < 8) with the WebAssembly SIMD matrix-vector kernels of gemv.wat; each row of A is
- * one GEMV. op(A) must not be transposed unless m = 1 (a [k, 1] column is also a row).
+ * one GEMV, but over an f32 Bᵀ four rows of one product share one pass over B (gemv_t4: a batched decode step
+ * reads the weights once per four sequences, with each row's sums bit for bit those of its own GEMV). op(A)
+ * must not be transposed unless m = 1 (a [k, 1] column is also a row).
  *
  * A decode step reads every weight once, so the weights' bytes are the cost. Copying B into the module on
  * every call would move each weight three times (copy read + write, then the kernel's read), so f32 and bf16
@@ -344,7 +346,7 @@ function streamed(
 /**
  * Every row of A of every batch through the kernel for B's dtype and layout (B's storage at byte `base`), `perJob`
  * rows at a time: their x rows written to the scratch, then one job in which each lane computes its band of
- * columns of each row, then their y rows copied out.
+ * columns of each row (four rows of one product at a time over an f32 Bᵀ, gemv_t4), then their y rows copied out.
  */
 function multiply(
   mod: GemvModule,
@@ -366,6 +368,7 @@ function multiply(
   const maxLanes = Math.min(MAX_LANES, Math.max(1, Math.floor((n * k) / VALUES_PER_LANE)));
   // output columns go to lanes in units of 4 (whole blocks for a quantized B [k, n]): no column is split
   const unit = isQuantized(b.dtype) && !b.transposed ? QUANT_BLOCK : 4;
+  const fourRows = b.dtype === 'f32' && b.transposed;
   for (let r0 = 0; r0 < rows; r0 += perJob) {
     const count = Math.min(perJob, rows - r0);
     const yBase = count * k;
@@ -378,10 +381,18 @@ function multiply(
         const j1 = Math.min(n, Math.floor((units * (lane + 1)) / lanes.count) * unit);
         if (j1 === j0) continue;
         const xs = (sums + (lane * 2 * k) / QUANT_BLOCK) * 4;
-        for (let r = 0; r < count; r++) {
-          const offset = b.offset + Math.floor((r0 + r) / m) * batch.bStride;
+        for (let r = 0; r < count; ) {
+          const product = Math.floor((r0 + r) / m);
+          const offset = b.offset + product * batch.bStride;
           const y = (yBase + r * n + j0) * 4;
+          // Four rows of one product over an f32 Bᵀ (a batched decode step): B's band read once for the four.
+          if (fourRows && r + 4 <= count && Math.floor((r0 + r + 3) / m) === product) {
+            lanes.call(lane, 'gemv_t4', r * k * 4, base + (offset + j0 * k) * 4, y, k, j1 - j0, n);
+            r += 4;
+            continue;
+          }
           columns(lanes, lane, b, base, offset, n, k, r * k * 4, y, j0, j1, xs);
+          r++;
         }
       }
     });

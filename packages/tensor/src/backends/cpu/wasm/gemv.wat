@@ -7,6 +7,8 @@
 ;;   gemv_n_bf16 / gemv_t_bf16: the same with B in bf16 (16-bit words), widened to f32 in registers (a bf16 is
 ;;   the top half of an f32) so a bf16 weight is read at 2 bytes per value; the products and the order of the
 ;;   sums are those of the f32 kernels, so the results equal theirs on the widened weights bit for bit.
+;;   gemv_t4: gemv_t for four x rows at once (a batched decode step): each row of B is read once for the four,
+;;   and each row's sums are gemv_t's, bit for bit.
 ;; Generated into gemv-wasm.ts by scripts/build-wasm.mjs; edit this file, then run `pnpm build:wasm`.
 (module
   (import "env" "memory" (memory 1))
@@ -354,4 +356,75 @@
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $lj)))
   )
+  ;; y_r[n] = x_r[k] · B[n, k]ᵀ for the four rows r of x (rows k floats apart) into y (rows `ldy` floats apart).
+  ;; B is the costly operand (decode reads every weight once per step), so each of its rows is loaded once for
+  ;; all four x rows: one pass over the weights for four sequences instead of four. Each x row keeps gemv_t's
+  ;; two 4-lane sums over 8-wide steps and its ending ($finish), so every result equals gemv_t's bit for bit and
+  ;; a batched decode gives the logits of separate steps exactly.
+  (func (export "gemv_t4") (param $x i32) (param $b i32) (param $y i32) (param $k i32) (param $n i32) (param $ldy i32)
+    (local $j i32) (local $bo i32) (local $end i32) (local $k8 i32) (local $row i32) (local $xs i32) (local $ys i32)
+    (local $x1 i32) (local $x2 i32) (local $x3 i32) (local $yj i32) (local $b0 v128) (local $b1 v128)
+    (local $a00 v128) (local $a01 v128) (local $a10 v128) (local $a11 v128) (local $a20 v128) (local $a21 v128) (local $a30 v128) (local $a31 v128)
+    (local.set $k8 (i32.and (local.get $k) (i32.const -8)))
+    (local.set $end (i32.shl (local.get $k8) (i32.const 2)))
+    (local.set $xs (i32.shl (local.get $k) (i32.const 2)))
+    (local.set $ys (i32.shl (local.get $ldy) (i32.const 2)))
+    (local.set $x1 (i32.add (local.get $x) (local.get $xs)))
+    (local.set $x2 (i32.add (local.get $x1) (local.get $xs)))
+    (local.set $x3 (i32.add (local.get $x2) (local.get $xs)))
+    (local.set $row (local.get $b))
+    (local.set $j (i32.const 0))
+    (block $dj (loop $lj
+      (br_if $dj (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $a00 (v128.const i32x4 0 0 0 0))
+      (local.set $a01 (v128.const i32x4 0 0 0 0))
+      (local.set $a10 (v128.const i32x4 0 0 0 0))
+      (local.set $a11 (v128.const i32x4 0 0 0 0))
+      (local.set $a20 (v128.const i32x4 0 0 0 0))
+      (local.set $a21 (v128.const i32x4 0 0 0 0))
+      (local.set $a30 (v128.const i32x4 0 0 0 0))
+      (local.set $a31 (v128.const i32x4 0 0 0 0))
+      (local.set $bo (i32.const 0))
+      (block $dv (loop $lv
+        (br_if $dv (i32.ge_u (local.get $bo) (local.get $end)))
+        (local.set $b0 (v128.load (i32.add (local.get $row) (local.get $bo))))
+        (local.set $b1 (v128.load offset=16 (i32.add (local.get $row) (local.get $bo))))
+        (local.set $a00 (f32x4.add (local.get $a00) (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $bo))) (local.get $b0))))
+        (local.set $a01 (f32x4.add (local.get $a01) (f32x4.mul (v128.load offset=16 (i32.add (local.get $x) (local.get $bo))) (local.get $b1))))
+        (local.set $a10 (f32x4.add (local.get $a10) (f32x4.mul (v128.load (i32.add (local.get $x1) (local.get $bo))) (local.get $b0))))
+        (local.set $a11 (f32x4.add (local.get $a11) (f32x4.mul (v128.load offset=16 (i32.add (local.get $x1) (local.get $bo))) (local.get $b1))))
+        (local.set $a20 (f32x4.add (local.get $a20) (f32x4.mul (v128.load (i32.add (local.get $x2) (local.get $bo))) (local.get $b0))))
+        (local.set $a21 (f32x4.add (local.get $a21) (f32x4.mul (v128.load offset=16 (i32.add (local.get $x2) (local.get $bo))) (local.get $b1))))
+        (local.set $a30 (f32x4.add (local.get $a30) (f32x4.mul (v128.load (i32.add (local.get $x3) (local.get $bo))) (local.get $b0))))
+        (local.set $a31 (f32x4.add (local.get $a31) (f32x4.mul (v128.load offset=16 (i32.add (local.get $x3) (local.get $bo))) (local.get $b1))))
+        (local.set $bo (i32.add (local.get $bo) (i32.const 32)))
+        (br $lv)))
+      (local.set $yj (i32.add (local.get $y) (i32.shl (local.get $j) (i32.const 2))))
+      (call $finish (local.get $a00) (local.get $a01) (local.get $x) (local.get $row) (local.get $k8) (local.get $k) (local.get $yj))
+      (local.set $yj (i32.add (local.get $yj) (local.get $ys)))
+      (call $finish (local.get $a10) (local.get $a11) (local.get $x1) (local.get $row) (local.get $k8) (local.get $k) (local.get $yj))
+      (local.set $yj (i32.add (local.get $yj) (local.get $ys)))
+      (call $finish (local.get $a20) (local.get $a21) (local.get $x2) (local.get $row) (local.get $k8) (local.get $k) (local.get $yj))
+      (local.set $yj (i32.add (local.get $yj) (local.get $ys)))
+      (call $finish (local.get $a30) (local.get $a31) (local.get $x3) (local.get $row) (local.get $k8) (local.get $k) (local.get $yj))
+      (local.set $row (i32.add (local.get $row) (local.get $xs)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $lj)))
+  )
+  ;; One row's dot product ended as gemv_t ends it: the two lane sums added, lanes (0+1)+(2+3), then the scalar
+  ;; tail from $p = k8 to k, stored at $out.
+  (func $finish (param $a0 v128) (param $a1 v128) (param $x i32) (param $row i32) (param $p i32) (param $k i32) (param $out i32)
+    (local $acc v128) (local $s f32)
+    (local.set $acc (f32x4.add (local.get $a0) (local.get $a1)))
+    (local.set $s (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (block $ds (loop $ls
+      (br_if $ds (i32.ge_u (local.get $p) (local.get $k)))
+      (local.set $s (f32.add (local.get $s)
+        (f32.mul (f32.load (i32.add (local.get $x) (i32.shl (local.get $p) (i32.const 2))))
+                 (f32.load (i32.add (local.get $row) (i32.shl (local.get $p) (i32.const 2)))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $ls)))
+    (f32.store (local.get $out) (local.get $s)))
 )
