@@ -8,13 +8,13 @@ import { runCli } from './run-cli.js';
 const golden = fileURLToPath(new URL('../../../packages/model/test/fixtures/golden-tiny', import.meta.url));
 const tmp = () => mkdtempSync(join(tmpdir(), 'agentlm-cli-model-'));
 
-/** A minimal HF tokenizer directory: 300 byte-ish tokens plus bos/eos specials at 300 and 301. */
-function fakeTokenizer(): string {
+/** A minimal HF tokenizer directory: `size` byte-ish tokens plus bos/eos specials right after them. */
+function fakeTokenizer(size = 300): string {
   const dir = tmp();
-  const vocab = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`t${i}`, i]));
+  const vocab = Object.fromEntries(Array.from({ length: size }, (_, i) => [`t${i}`, i]));
   const added = [
-    { id: 300, content: '<|begin_of_text|>', special: true },
-    { id: 301, content: '<|end_of_text|>', special: true },
+    { id: size, content: '<|begin_of_text|>', special: true },
+    { id: size + 1, content: '<|end_of_text|>', special: true },
   ];
   writeFileSync(
     join(dir, 'tokenizer.json'),
@@ -98,6 +98,23 @@ describe('agentlm model', () => {
       expect(worst).toBeLessThan(1e-4);
     },
   );
+
+  it('model init takes a real-sized vocabulary (128,256 ids, as Llama 3 and Youtu-LLM have)', () => {
+    const out = join(tmp(), 'nano-128k');
+    const res = runCli([
+      'model',
+      'init',
+      '--preset',
+      'nano',
+      '--tokenizer',
+      fakeTokenizer(128_254),
+      '--out',
+      out,
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('vocab 128256');
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).eos_token_id).toBe(128_255);
+  });
 
   it('rejects bad input with one typed error line', () => {
     const out = join(tmp(), 'x.json');
