@@ -73,7 +73,7 @@ describe('cpu worker pool', () => {
     expect(cpuThreads()).toBe(2);
     await setCpuThreads(1);
     expect(cpuPool()).toBeNull();
-    expect(() => pool?.run(() => {})).toThrow(/stopped/);
+    expect(() => pool?.run(1, () => {})).toThrow(/stopped/);
     expect(await setCpuThreads(2)).toBe(2);
     expect(cpuPool()).not.toBe(pool);
   }, 60_000);

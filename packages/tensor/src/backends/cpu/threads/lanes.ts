@@ -1,5 +1,5 @@
 import { isShared } from '../wasm/loader.js';
-import { cpuPool, type Job, type Pool } from './pool.js';
+import { cpuPool, type Job, PLANS_PER_LANE, type Pool } from './pool.js';
 
 type Fn = (...args: number[]) => unknown;
 
@@ -11,8 +11,8 @@ export interface KernelSet {
 }
 
 /**
- * The lanes a kernel call is split across: each lane runs its calls and copies in the order given. With the pool,
- * lane 0 is this thread and the others are workers; without it, one lane, run as the calls are made.
+ * The lanes a kernel call is split across: each lane is a plan that one thread runs, its calls and copies in the
+ * order given, whichever thread claims it (pool.ts). Without the pool, one lane, run as the calls are made.
  */
 export interface Lanes {
   readonly count: number;
@@ -35,16 +35,22 @@ export interface Lanes {
 
 /**
  * Runs `build` on at most `maxLanes` lanes for kernels of `set`: on the pool where one runs and `set`'s memory is
- * shared (the calls become plans, run when `build` returns), else directly on this thread.
+ * shared (the calls become plans, run when `build` returns: `perThread` plans per thread, up to PLANS_PER_LANE, so
+ * that threads that are awake can take the plans of one that is not), else directly on this thread.
  */
-export function onLanes(set: KernelSet, maxLanes: number, build: (lanes: Lanes) => void): void {
+export function onLanes(
+  set: KernelSet,
+  maxLanes: number,
+  build: (lanes: Lanes) => void,
+  perThread = PLANS_PER_LANE,
+): void {
   const pool = maxLanes > 1 && isShared(set.memory) ? cpuPool() : null;
   if (pool === null) {
     build(direct(set));
     return;
   }
-  const count = Math.min(pool.lanes, maxLanes);
-  pool.run((job) => build(planned(pool, job, set, count)));
+  const count = Math.min(pool.lanes * Math.min(perThread, PLANS_PER_LANE), maxLanes);
+  pool.run(count, (job) => build(planned(pool, job, set, count)));
 }
 
 function direct(set: KernelSet): Lanes {

@@ -4,12 +4,15 @@ import { WORKER_SOURCE } from './worker-source.js';
 /**
  * The one CPU worker pool of @agentlm/tensor (the GEMV and GEMM of inference and training split across it).
  *
- * `lanes` threads share the work of a kernel call: lane 0 is the calling thread, lanes 1.. are workers. A call
- * is a job: one plan per lane (WebAssembly calls and memory copies, see worker-source.ts) written into a shared
- * control block; the caller bumps a generation counter and notifies, runs lane 0's plan itself, and waits until
- * the workers have counted themselves done (spinning briefly before blocking; on a browser's main thread, where
- * Atomics.wait is refused, it spins). Kernels split work by output columns (never by k), so every output is
- * computed by the same instructions in the same order whatever the lane count: results are bit-identical to one
+ * `lanes` threads share the work of a kernel call: the calling thread and `lanes - 1` workers. A call is a job:
+ * up to PLANS_PER_LANE plans per lane (WebAssembly calls and memory copies, see worker-source.ts) written into a
+ * shared control block. The caller bumps a generation counter and notifies; every thread, the caller first,
+ * then claims plans one at a time (a compare-and-swap on the plan's claim word, tagged with the generation, so a
+ * thread that wakes late claims nothing of a later job) and runs them; the caller returns once every plan is
+ * done, spinning briefly before blocking (on a browser's main thread, where Atomics.wait is refused, it spins).
+ * The caller never waits for a thread that is not running: it takes the plans nobody has claimed. Kernels split
+ * work by output columns (never by k) and each plan's work is fixed when the job is built, so every output is
+ * computed by the same instructions in the same order whatever thread runs it: results are bit-identical to one
  * thread.
  *
  * Workers see only shared memory: kernels that use the pool keep their operands in shared WebAssembly memories
@@ -22,12 +25,15 @@ import { WORKER_SOURCE } from './worker-source.js';
  */
 
 const GEN = 0;
-const PENDING = 1;
+const LEFT = 1;
 const REQUIRED = 2;
 const STOP = 3;
 const ERROR = 4;
-const PLAN_BASE = 16;
-/** Ints of plan per lane. */
+const PLANS = 5;
+const CLAIMS = 16;
+/** Plans a job may have per lane: more plans than threads let a thread that is awake take a sleeping one's. */
+export const PLANS_PER_LANE = 4;
+/** Ints of one plan. */
 const PLAN_INTS = 1 << 16;
 const CALL = 1;
 const COPY = 2;
@@ -52,22 +58,22 @@ export class Job {
 
   constructor(
     private readonly pool: Pool,
-    readonly lanes: number,
+    readonly plans: number,
   ) {
-    this.lengths = new Array(lanes).fill(0);
+    this.lengths = new Array(plans).fill(0);
   }
 
-  /** Ints left in `lane`'s plan. */
+  /** Ints left in plan `lane`. */
   room(lane: number): number {
     return PLAN_INTS - 1 - this.lengths[lane];
   }
 
-  /** Lane `lane` calls export `fn` (an id from Pool.fn) with integer arguments (pointers, sizes). */
+  /** Plan `lane` calls export `fn` (an id from Pool.fn) with integer arguments (pointers, sizes). */
   call(lane: number, fn: number, ...args: number[]): void {
     this.push(lane, [CALL, fn, args.length, ...args]);
   }
 
-  /** Lane `lane` copies `rows` runs of `rowBytes` bytes between shared memories (ids from Pool.memory). */
+  /** Plan `lane` copies `rows` runs of `rowBytes` bytes between shared memories (ids from Pool.memory). */
   copy(
     lane: number,
     src: number,
@@ -83,7 +89,7 @@ export class Job {
   }
 
   private push(lane: number, ops: number[]): void {
-    if (ops.length > this.room(lane)) throw new DeviceError(`cpu pool: lane ${lane}'s plan is full`);
+    if (ops.length > this.room(lane)) throw new DeviceError(`cpu pool: plan ${lane} is full`);
     const at = this.pool.planAt(lane) + 1 + this.lengths[lane];
     this.pool.control.set(ops, at);
     this.lengths[lane] += ops.length;
@@ -118,8 +124,13 @@ export class Pool {
     this.control = new Int32Array(control);
   }
 
-  planAt(lane: number): number {
-    return PLAN_BASE + lane * PLAN_INTS;
+  /** Plans a job may have. */
+  get maxPlans(): number {
+    return this.lanes * PLANS_PER_LANE;
+  }
+
+  planAt(plan: number): number {
+    return planBase(this.lanes) + plan * PLAN_INTS;
   }
 
   /** The id of a shared memory, registered with the workers at the next job. */
@@ -160,14 +171,14 @@ export class Pool {
     return id;
   }
 
-  /** Builds a job with `build`, runs it on every lane and returns when all lanes are done. */
-  run(build: (job: Job) => void): void {
+  /** Builds a job of `plans` plans (at most maxPlans) with `build`, runs it and returns when every plan is done. */
+  run(plans: number, build: (job: Job) => void): void {
     if (this.closed) throw new DeviceError('cpu pool: used after it was stopped');
-    const job = new Job(this, this.lanes);
+    const job = new Job(this, plans);
     build(job);
     this.jobs++;
     const c = this.control;
-    for (let lane = 0; lane < this.lanes; lane++) c[this.planAt(lane)] = job.lengths[lane];
+    for (let p = 0; p < plans; p++) c[this.planAt(p)] = job.lengths[p];
     if (this.unsent.fns.length + this.unsent.memories.length > 0) {
       this.seq++;
       const message = { type: 'register', seq: this.seq, ...this.unsent };
@@ -175,12 +186,15 @@ export class Pool {
       this.unsent = { memories: [], modules: [], fns: [] };
       Atomics.store(c, REQUIRED, this.seq);
     }
-    Atomics.store(c, PENDING, this.lanes - 1);
-    Atomics.add(c, GEN, 1);
-    Atomics.notify(c, GEN);
-    this.execute(0);
+    const gen = c[GEN] + 1;
+    Atomics.store(c, LEFT, plans);
+    Atomics.store(c, PLANS, plans);
+    for (let p = 0; p < plans; p++) Atomics.store(c, CLAIMS + p, -gen); // open for this generation
+    Atomics.store(c, GEN, gen);
+    Atomics.notify(c, GEN, plans - 1);
+    this.claim(gen);
     let spins = 0;
-    for (let left = Atomics.load(c, PENDING); left !== 0; left = Atomics.load(c, PENDING)) {
+    for (let left = Atomics.load(c, LEFT); left !== 0; left = Atomics.load(c, LEFT)) {
       if (++spins > SPINS && this.canBlock) this.block(left);
     }
     if (Atomics.load(c, ERROR)) {
@@ -189,18 +203,29 @@ export class Pool {
     }
   }
 
+  /** Claims and runs the plans of generation `gen` nobody has taken (the interpreter of worker-source.ts). */
+  private claim(gen: number): void {
+    const c = this.control;
+    const plans = Atomics.load(c, PLANS);
+    for (let p = 0; p < plans; p++) {
+      if (Atomics.compareExchange(c, CLAIMS + p, -gen, gen) !== -gen) continue;
+      this.execute(p);
+      if (Atomics.sub(c, LEFT, 1) === 1) Atomics.notify(c, LEFT);
+    }
+  }
+
   private block(left: number): void {
     try {
-      Atomics.wait(this.control, PENDING, left);
+      Atomics.wait(this.control, LEFT, left);
     } catch {
       this.canBlock = false; // a browser's main thread: spin
     }
   }
 
-  /** Runs lane `lane`'s plan on this thread (the interpreter of worker-source.ts). */
-  private execute(lane: number): void {
+  /** Runs plan `plan` on this thread. */
+  private execute(plan: number): void {
     const c = this.control;
-    const start = this.planAt(lane) + 1;
+    const start = this.planAt(plan) + 1;
     const end = start + c[start - 1];
     for (let at = start; at < end; ) {
       if (c[at] === CALL) {
@@ -230,6 +255,9 @@ export class Pool {
     for (const w of this.workers) w.terminate();
   }
 }
+
+/** Where the plans start in the control block: after the header and one claim word per plan. */
+const planBase = (lanes: number) => CLAIMS + Math.ceil((lanes * PLANS_PER_LANE) / 16) * 16;
 
 let pool: Pool | null = null;
 let starting: Promise<Pool | null> | null = null;
@@ -265,7 +293,7 @@ async function startWorkers(count: number, control: SharedArrayBuffer): Promise<
   const node = typeof process !== 'undefined' && process.versions?.node;
   const made: { handle: WorkerHandle; ready: Promise<void> }[] = [];
   for (let i = 0; i < count; i++) {
-    const init = { type: 'init', control, lane: i + 1, planAt: PLAN_BASE + (i + 1) * PLAN_INTS };
+    const init = { type: 'init', control, lane: i + 1, planBase: planBase(count + 1), planInts: PLAN_INTS };
     if (node) {
       const { Worker } = (await import(
         /* @vite-ignore */ 'node:worker_threads' as string
@@ -302,7 +330,7 @@ async function startWorkers(count: number, control: SharedArrayBuffer): Promise<
 
 async function start(lanes: number): Promise<Pool | null> {
   if (lanes <= 1 || !sharedMemory) return null;
-  const control = new SharedArrayBuffer((PLAN_BASE + lanes * PLAN_INTS) * 4);
+  const control = new SharedArrayBuffer((planBase(lanes) + lanes * PLANS_PER_LANE * PLAN_INTS) * 4);
   const workers = await startWorkers(lanes - 1, control);
   return new Pool(lanes, workers, control);
 }

@@ -1,17 +1,17 @@
 /**
  * The script every pool worker runs (a string, so that it needs no bundler support and no file of its own: Node
  * starts it with `eval`, a browser from a Blob URL). It knows no kernel: it instantiates the WebAssembly modules
- * it is sent on the shared memories it is sent, then runs plans, lists of two ops written by the main thread
- * into the control block (see pool.ts for the layout):
+ * it is sent on the shared memories it is sent, then claims and runs plans (see pool.ts), lists of two ops
+ * written by the main thread into the control block:
  *   CALL fn argc args…                         an export of an instance, by the id the main thread gave it
  *   COPY src srcAt srcStride dst dstAt dstStride rowBytes rows   bytes between (or within) shared memories
- * Waits spin briefly, then block in Atomics.wait. A plan that needs registrations the worker has not received
- * yet returns to the event loop until they arrive (registrations come by message).
+ * Waits spin briefly, then block in Atomics.wait. A job that needs registrations the worker has not received
+ * yet is left to the other threads while it returns to the event loop for them (they come by message).
  */
 export const WORKER_SOURCE = `
-const GEN = 0, PENDING = 1, REQUIRED = 2, STOP = 3, ERROR = 4;
+const GEN = 0, LEFT = 1, REQUIRED = 2, STOP = 3, ERROR = 4, PLANS = 5, CLAIMS = 16;
 const CALL = 1, COPY = 2;
-let control, lane, planAt, seen = 0, applied = 0, parked = false;
+let control, lane, planBase, planInts, seen = 0, applied = 0, parked = false;
 const memories = new Map(), modules = new Map(), fns = new Map(), instances = new Map();
 const post = (data) => port.postMessage(data);
 let port;
@@ -28,7 +28,8 @@ function receive(msg) {
   if (msg.type === 'init') {
     control = new Int32Array(msg.control);
     lane = msg.lane;
-    planAt = msg.planAt;
+    planBase = msg.planBase;
+    planInts = msg.planInts;
     seen = Atomics.load(control, GEN);
     post({ type: 'ready' });
     loop();
@@ -48,7 +49,7 @@ function receive(msg) {
   applied = msg.seq;
   if (parked && applied >= Atomics.load(control, REQUIRED)) {
     parked = false;
-    execute();
+    claim(seen);
     loop();
   }
 }
@@ -61,13 +62,23 @@ function loop() {
     seen = Atomics.load(control, GEN);
     if (Atomics.load(control, STOP)) return;
     if (applied < Atomics.load(control, REQUIRED)) {
-      parked = true;
+      parked = true; // the other threads take this job's plans
       return;
     }
-    execute();
+    claim(seen);
   }
 }
-function execute() {
+// Plans of generation gen nobody has taken, starting from this lane's first so that threads spread out.
+function claim(gen) {
+  const plans = Atomics.load(control, PLANS);
+  for (let i = 0; i < plans; i++) {
+    const p = (lane + i) % plans;
+    if (Atomics.compareExchange(control, CLAIMS + p, -gen, gen) !== -gen) continue;
+    execute(planBase + p * planInts);
+    if (Atomics.sub(control, LEFT, 1) === 1) Atomics.notify(control, LEFT);
+  }
+}
+function execute(planAt) {
   const plan = control;
   let at = planAt + 1;
   const end = at + plan[planAt];
@@ -95,6 +106,5 @@ function execute() {
     Atomics.store(control, ERROR, 1);
     post({ type: 'error', message: String((err && err.stack) || err) });
   }
-  if (Atomics.sub(control, PENDING, 1) === 1) Atomics.notify(control, PENDING);
 }
 `;

@@ -153,50 +153,55 @@ export function wasmGemm(
   const intsPerBand = 4 * 9 + 8 + (band / 8) * 9 + 9 + gemmCalls * 12;
   for (let first = 0; first < bands; ) {
     let last = first;
-    onLanes(mod, maxLanes, (lanes) => {
-      const perLane = Math.floor(lanes.room(0) / intsPerBand);
-      last = Math.min(bands, first + Math.max(1, perLane) * lanes.count);
-      for (let i = first; i < last; i++) {
-        const lane = i % lanes.count;
-        const at = lanesAt + lane * laneFloats;
-        const area = { stage: at, panels: at + band * k + 8, raw: at + band * k + 8 + band * k4 };
-        const j0 = i * band;
-        const nb = Math.min(band, n - j0);
-        const nb8 = roundUp(nb, 8);
-        unpackBand(lanes, lane, mod.memory, source, b.transposed, j0, nb, n, k, area);
-        if (b.transposed) {
-          // Bᵀ rows [j0, j0 + nb) as [nb][k]: 8 rows become one panel's 8 columns
-          for (let j = 0; j < nb8; j += 8) {
-            lanes.call(
-              lane,
-              'transpose',
-              (area.stage + j * k) * 4,
-              (area.panels + j * k4) * 4,
-              8,
-              k4,
-              k * 4,
-              32,
-            );
+    onLanes(
+      mod,
+      maxLanes,
+      (lanes) => {
+        const perLane = Math.floor(lanes.room(0) / intsPerBand);
+        last = Math.min(bands, first + Math.max(1, perLane) * lanes.count);
+        for (let i = first; i < last; i++) {
+          const lane = i % lanes.count;
+          const at = lanesAt + lane * laneFloats;
+          const area = { stage: at, panels: at + band * k + 8, raw: at + band * k + 8 + band * k4 };
+          const j0 = i * band;
+          const nb = Math.min(band, n - j0);
+          const nb8 = roundUp(nb, 8);
+          unpackBand(lanes, lane, mod.memory, source, b.transposed, j0, nb, n, k, area);
+          if (b.transposed) {
+            // Bᵀ rows [j0, j0 + nb) as [nb][k]: 8 rows become one panel's 8 columns
+            for (let j = 0; j < nb8; j += 8) {
+              lanes.call(
+                lane,
+                'transpose',
+                (area.stage + j * k) * 4,
+                (area.panels + j * k4) * 4,
+                8,
+                k4,
+                k * 4,
+                32,
+              );
+            }
+          } else {
+            // B's columns [j0, j0 + nb) as [k][nb]: each row fills the same row of every panel
+            lanes.call(lane, 'pack_rows', area.stage * 4, area.panels * 4, k, nb8, nb * 4, panelStride * 4);
           }
-        } else {
-          // B's columns [j0, j0 + nb) as [k][nb]: each row fills the same row of every panel
-          lanes.call(lane, 'pack_rows', area.stage * 4, area.panels * 4, k, nb8, nb * 4, panelStride * 4);
-        }
-        // GotoBLAS-style blocking: an A block of M_BLOCK rows x K_BLOCK stays in L2 while each 8-column B
-        // panel slice (K_BLOCK x 8) sits in L1; k blocks after the first accumulate into C.
-        const cBand = cBase + m4 * j0;
-        for (let p0 = 0; p0 < k; p0 += K_BLOCK) {
-          const kc = Math.min(K_BLOCK, k - p0);
-          for (let i0 = 0; i0 < m4; i0 += M_BLOCK) {
-            const mc = Math.min(M_BLOCK, m4 - i0);
-            const a0 = (i0 * lda + p0) * 4;
-            const b0 = (area.panels + p0 * 8) * 4;
-            const c0 = (cBand + i0 * nb8) * 4;
-            lanes.call(lane, 'gemm', a0, b0, c0, mc, nb8, kc, lda * 4, panelStride * 4, p0 > 0 ? 1 : 0);
+          // GotoBLAS-style blocking: an A block of M_BLOCK rows x K_BLOCK stays in L2 while each 8-column B
+          // panel slice (K_BLOCK x 8) sits in L1; k blocks after the first accumulate into C.
+          const cBand = cBase + m4 * j0;
+          for (let p0 = 0; p0 < k; p0 += K_BLOCK) {
+            const kc = Math.min(K_BLOCK, k - p0);
+            for (let i0 = 0; i0 < m4; i0 += M_BLOCK) {
+              const mc = Math.min(M_BLOCK, m4 - i0);
+              const a0 = (i0 * lda + p0) * 4;
+              const b0 = (area.panels + p0 * 8) * 4;
+              const c0 = (cBand + i0 * nb8) * 4;
+              lanes.call(lane, 'gemm', a0, b0, c0, mc, nb8, kc, lda * 4, panelStride * 4, p0 > 0 ? 1 : 0);
+            }
           }
         }
-      }
-    });
+      },
+      1,
+    ); // one plan per thread: each has its own staging and panel areas
     for (let i = first; i < last; i++) {
       const j0 = i * band;
       const nb = Math.min(band, n - j0);
