@@ -105,6 +105,8 @@ class QuickJSWorker {
       workerData: data,
       transferList: [port2],
       resourceLimits: { stackSizeMb: WORKER_STACK_MB },
+      // Not the caller's Node flags: `--input-type`, `-e` or loaders have no place in this plain-JS thread.
+      execArgv: [],
     });
     this.worker.on('error', (err) => {
       this.exited = err.message;

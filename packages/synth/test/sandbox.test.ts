@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Sandbox, SynthOptionError } from '../src/index.js';
 
@@ -95,6 +97,16 @@ describe('QuickJS sandbox', () => {
     expect(flood.stdout.length).toBeLessThanOrEqual(4001);
     sandbox.run('globalThis.leak = 42');
     expect(sandbox.run('typeof leak').value).toBe('undefined');
+  });
+
+  it('starts its worker whatever Node flags the caller was run with (here --input-type with -e)', () => {
+    const built = new URL('../dist/index.js', import.meta.url).href;
+    const script = `const { Sandbox } = await import(${JSON.stringify(built)}); const s = await Sandbox.create(); console.log(JSON.stringify(s.run('6 * 7').value));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('.', import.meta.url)),
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('42');
   });
 
   it('rejects bad limits with a typed error naming the limit', async () => {
