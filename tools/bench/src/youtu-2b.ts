@@ -126,6 +126,7 @@ export async function measure(dir: string, dtype: Dtype2b, decodeSteps: number):
   const decode = decodeSteps / ((performance.now() - d0) / 1000);
   const cacheBytes = (LONG + decodeSteps + 2) * latentBytesPerToken(config, 'bf16');
   long.seq.dispose();
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024; // before the probe's own buffers
   const readGbps = (await readBandwidth({ bytes: 256 * 2 ** 20 })) / 1e9;
   return {
     dtype,
@@ -136,7 +137,7 @@ export async function measure(dir: string, dtype: Dtype2b, decodeSteps: number):
     prefillLong: LONG / long.seconds,
     decode,
     readGbps,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    peakRssBytes,
     cacheBytes,
   };
 }
