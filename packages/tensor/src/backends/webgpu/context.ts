@@ -3,6 +3,7 @@ import { type DType, type Storage, storageBytes } from '../../backend.js';
 import type { DeviceHealth } from './device.js';
 import { align, type Encoder } from './encoder.js';
 import type { BufferPool } from './pool.js';
+import type { KernelVariants } from './variants.js';
 import type { Params } from './wgsl.js';
 
 /**
@@ -30,6 +31,8 @@ export interface KernelContext {
   health: DeviceHealth;
   /** A software adapter (see isSoftwareDevice): kernels prefer barrier-free variants. */
   software: boolean;
+  /** Kernel variants chosen for this adapter (see variants.ts). */
+  variants: KernelVariants;
 }
 
 export function gpu(s: Storage): GPUStorage {

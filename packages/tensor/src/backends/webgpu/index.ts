@@ -31,6 +31,7 @@ import { scatterAdd } from './kernels/scatter-add.js';
 import { softmax, softmaxBackward } from './kernels/softmax.js';
 import { topk } from './kernels/topk.js';
 import { BufferPool, type PoolStats } from './pool.js';
+import { applyOverrides, chooseVariants, type KernelVariants } from './variants.js';
 
 /** Counters a WebGPU backend exposes for tests and tuning (pool reuse, pipeline cache hits, submits). */
 export interface WebGPUStats extends PoolStats, EncoderStats {}
@@ -38,6 +39,8 @@ export interface WebGPUStats extends PoolStats, EncoderStats {}
 /** The WebGPU backend: the Backend interface plus its device and counters. */
 export interface WebGPUBackend extends Backend {
   readonly device: GPUDevice;
+  /** The kernel variants this backend runs (chosen from the adapter; see KernelVariants). */
+  readonly variants: KernelVariants;
   stats(): WebGPUStats;
 }
 
@@ -52,17 +55,22 @@ function widen16(bits: Uint16Array, dtype: DType): Float32Array {
  * Creates a WebGPU backend on `opts.device`, or on a device requested from navigator.gpu / Dawn with
  * the adapter's real limits. Throws BackendError when no adapter exists.
  */
-export async function createWebGPUBackend(opts: BackendOptions = {}): Promise<WebGPUBackend> {
+export async function createWebGPUBackend(
+  opts: BackendOptions & { variants?: Partial<KernelVariants> } = {},
+): Promise<WebGPUBackend> {
   const { device, owned } = await acquireDevice(opts);
   const health = new DeviceHealth(device);
   const pool = new BufferPool(device, health);
   const encoder = new Encoder(device, pool, health);
-  const ctx: KernelContext = { device, encoder, pool, health, software: isSoftwareDevice(device) };
+  const software = isSoftwareDevice(device);
+  const variants = applyOverrides(device, chooseVariants(device, software), opts.variants);
+  const ctx: KernelContext = { device, encoder, pool, health, software, variants };
   let destroyed = false;
 
   const backend: WebGPUBackend = {
     name: 'webgpu',
     device,
+    variants,
     alloc(size: number, dtype: DType): Storage {
       return new GPUStorage(size, dtype, pool.acquire(align(storageBytes(Math.max(1, size), dtype), 4)));
     },

@@ -1,150 +1,223 @@
 import type { AttentionParams, Storage } from '../../../backend.js';
 import { type KernelContext, launch, releaseScratch, scratch } from '../context.js';
-import { grid2d, output, PARAMS_WGSL } from '../wgsl.js';
-import { ATTENTION_WGSL, attentionParams, BLOCK, perThread } from './attention.js';
-import { attentionRowsBackward } from './attention-rows.js';
+import { grid2d, output } from '../wgsl.js';
+import { attentionTiles } from './attention.js';
+import {
+  attentionParams,
+  blockCount,
+  blockHead,
+  entry,
+  fmaChain,
+  loadRow,
+  perRow,
+  prelude,
+  range,
+  share,
+  type TileSource,
+  tileDecls,
+} from './attention-flash.js';
 
 /**
- * Backward of the flash forward, recomputing probabilities from the saved logsumexp:
+ * Backward of the flash forward (see attention-flash.ts), recomputing probabilities from the saved
+ * logsumexp:
  *   P_ij = exp(scale q_i·k_j - lse_i), dP_ij = dO_i·v_j, dS_ij = P_ij (dP_ij - D_i), D_i = dO_i·O_i,
  *   dq_i = scale Σ_j dS_ij k_j,  dk_j = scale Σ_i dS_ij q_i,  dv_j = Σ_i P_ij dO_i.
- * Two passes, both without atomics (deterministic): one workgroup per query row computes D_i and dq_i;
- * one workgroup per key row sums dk_j and dv_j over every query head that reads it (all heads for a
- * shared KV head) and every query row that sees it.
+ * Two kernels, both without atomics (deterministic): query rows walk key tiles for D_i and dq_i; key
+ * rows walk query tiles of every query head that reads them (all heads for a shared KV head) for dk_j
+ * and dv_j.
  */
 
-const BINDINGS = `
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
+/** dq and D_i (to `dsum`) per query row. Bindings 4 lse, 5 dOut, 6 out, 7 dq, 8 dsum. */
+function queryCode(p: AttentionParams, t: TileSource): string {
+  const { d: D, dv: DV } = p;
+  const W = t.width;
+  const rows = (f: (r: number) => string) => perRow(t, f);
+  return `${prelude(t)}
 @group(0) @binding(4) var<storage, read> lse: array<f32>;
-@group(0) @binding(5) var<storage, read> d_out: array<f32>;`;
-
-/** Pass 1: D_i (written to `dsum` for pass 2) and dq_i. Bindings 6 = out, 7 = dq, 8 = dsum. */
-function queryPass(p: AttentionParams): string {
-  const dt = perThread(p.d);
-  return `${PARAMS_WGSL}${ATTENTION_WGSL}${BINDINGS}
+@group(0) @binding(5) var<storage, read> d_out: array<f32>;
 @group(0) @binding(6) var<storage, read> o: array<f32>;
 ${output('dq', 7)}
 ${output('dsum', 8)}
-var<workgroup> q_row: array<f32, ${p.d}>;
-var<workgroup> do_row: array<f32, ${p.dv}>;
-@compute @workgroup_size(${BLOCK})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = wg.y * nwg.x + wg.x;
-  if (row >= pu(0u) * heads() * tq()) { return; }
-  let i = row % tq(); let bh = row / tq(); let b = bh / heads(); let h = bh % heads();
+${tileDecls(t, [
+  ['kt', D],
+  ['vt', DV],
+])}
+${entry(t)} {
+  ${blockHead(t, 'tq()', 'heads()')}
+  let b = bh / heads(); let h = bh % heads();
   let kvbase = (b * kv_heads() + kv_head(h)) * tk();
-  for (var c = lid; c < dk(); c += ${BLOCK}u) { q_row[c] = q[row * dk() + c]; }
-  var part = 0.0;
-  for (var c = lid; c < dv(); c += ${BLOCK}u) {
-    let g = d_out[row * dv() + c];
-    do_row[c] = g;
-    part += g * o[row * dv() + c];
+  ${rows(
+    (r) => `let i${r} = first + lane + ${r * W}u; let lim${r} = visible(min(i${r}, tq() - 1u));
+    let row${r} = bh * tq() + min(i${r}, tq() - 1u);
+    ${loadRow(`q${r}_`, 'q', `row${r}`, D)}
+    ${loadRow(`g${r}_`, 'd_out', `row${r}`, DV)}
+    ${loadRow(`o${r}_`, 'o', `row${r}`, DV)}
+    let dsum${r} = ${fmaChain(
+      DV,
+      (c) => `g${r}_${c}`,
+      (c) => `o${r}_${c}`,
+      '0.0',
+    )};
+    let lse${r} = lse[row${r}];
+    ${range(D)
+      .map((c) => `var dq${r}_${c} = 0.0;`)
+      .join(' ')}`,
+  )}
+  let kend = visible(min(first + ${W * t.rows - 1}u, tq() - 1u));
+  for (var j0 = 0u; j0 < kend; j0 += ${W}u) {
+    let jl = kvbase + min(j0 + lane, tk() - 1u);
+    ${loadRow('kt', 'k', 'jl', D)}
+    ${loadRow('vt', 'v', 'jl', DV)}
+    ${share(t, [
+      ['kt', D],
+      ['vt', DV],
+    ])}
+    ${rows((r) =>
+      range(W)
+        .map(
+          (jj) => `let s${r}_${jj} = ${fmaChain(
+            D,
+            (c) => `q${r}_${c}`,
+            (c) => `x_kt${jj}_${c}`,
+            '0.0',
+          )};
+    let dp${r}_${jj} = ${fmaChain(
+      DV,
+      (c) => `g${r}_${c}`,
+      (c) => `x_vt${jj}_${c}`,
+      '0.0',
+    )};
+    let ds${r}_${jj} = select(0.0, exp(s${r}_${jj} * scale() - lse${r}), j0 + ${jj}u < lim${r}) * (dp${r}_${jj} - dsum${r});`,
+        )
+        .join('\n    '),
+    )}
+    ${rows((r) =>
+      range(D)
+        .map(
+          (c) =>
+            `dq${r}_${c} = ${fmaChain(
+              W,
+              (jj) => `ds${r}_${jj}`,
+              (jj) => `x_kt${jj}_${c}`,
+              `dq${r}_${c}`,
+            )};`,
+        )
+        .join('\n    '),
+    )}
   }
-  let big_d = block_reduce(part, lid, false);
-  if (lid == 0u) { dsum[row] = big_d; }
-  let row_lse = lse[row];
-  let kend = visible_keys(i);
-  var acc: array<f32, ${dt}>;
-  for (var kb = 0u; kb < kend; kb += ${BLOCK}u) {
-    let j = kb + lid;
-    var ds = 0.0;
-    if (j < kend) {
-      var s = 0.0; var dp = 0.0;
-      for (var c = 0u; c < dk(); c++) { s = fma(q_row[c], k[(kvbase + j) * dk() + c], s); }
-      for (var c = 0u; c < dv(); c++) { dp = fma(do_row[c], v[(kvbase + j) * dv() + c], dp); }
-      ds = exp(s * scale() - row_lse) * (dp - big_d);
-    }
-    blk[lid] = ds;
-    workgroupBarrier();
-    let n = min(${BLOCK}u, kend - kb);
-    for (var t = 0u; t < ${dt}u; t++) {
-      let c = lid + t * ${BLOCK}u;
-      if (c < dk()) {
-        var a = acc[t];
-        for (var jj = 0u; jj < n; jj++) { a = fma(blk[jj], k[(kvbase + kb + jj) * dk() + c], a); }
-        acc[t] = a;
-      }
-    }
-    workgroupBarrier();
-  }
-  for (var t = 0u; t < ${dt}u; t++) {
-    let c = lid + t * ${BLOCK}u;
-    if (c < dk()) { dq[row * dk() + c] = acc[t] * scale(); }
-  }
+  ${rows(
+    (r) => `if (i${r} < tq()) {
+    ${range(D)
+      .map((c) => `dq[row${r} * ${D}u + ${c}u] = dq${r}_${c} * scale();`)
+      .join(' ')}
+    dsum[row${r}] = dsum${r};
+  }`,
+  )}
 }`;
 }
 
-/** Pass 2: dk_j and dv_j, one workgroup per (batch, kv head, key row). Bindings 6 = dsum, 7 = dk, 8 = dv. */
-function keyPass(p: AttentionParams): string {
-  const dt = perThread(p.d);
-  const dvt = perThread(p.dv);
-  return `${PARAMS_WGSL}${ATTENTION_WGSL}${BINDINGS}
+/** dk, dv per key row. Bindings 4 lse, 5 dOut, 6 dsum, 7 dk, 8 dv. */
+function keyCode(p: AttentionParams, t: TileSource): string {
+  const { d: D, dv: DV } = p;
+  const W = t.width;
+  const rows = (f: (r: number) => string) => perRow(t, f);
+  const tiles: [string, number][] = [
+    ['qt', D],
+    ['gt', DV],
+    ['ls', 2],
+  ];
+  return `${prelude(t)}
+@group(0) @binding(4) var<storage, read> lse: array<f32>;
+@group(0) @binding(5) var<storage, read> d_out: array<f32>;
 @group(0) @binding(6) var<storage, read> dsum: array<f32>;
 ${output('dk_out', 7)}
 ${output('dv_out', 8)}
-var<workgroup> k_row: array<f32, ${p.d}>;
-var<workgroup> v_row: array<f32, ${p.dv}>;
-var<workgroup> p_blk: array<f32, ${BLOCK}>;
-@compute @workgroup_size(${BLOCK})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let krow = wg.y * nwg.x + wg.x;
-  if (krow >= pu(0u) * kv_heads() * tk()) { return; }
-  let j = krow % tk(); let bkh = krow / tk(); let b = bkh / kv_heads(); let kh = bkh % kv_heads();
-  for (var c = lid; c < dk(); c += ${BLOCK}u) { k_row[c] = k[krow * dk() + c]; }
-  for (var c = lid; c < dv(); c += ${BLOCK}u) { v_row[c] = v[krow * dv() + c]; }
-  workgroupBarrier();
-  // Causal: query row i sees key j when queryOffset + i >= j.
-  var i0 = 0u;
-  if (pu(7u) == 1u && j > pu(8u)) { i0 = j - pu(8u); }
-  var acc_k: array<f32, ${dt}>;
-  var acc_v: array<f32, ${dvt}>;
+${tileDecls(t, tiles)}
+${entry(t)} {
+  ${blockHead(t, 'tk()', 'kv_heads()')}
+  let b = bh / kv_heads(); let kh = bh % kv_heads();
+  ${rows(
+    (r) => `let j${r} = first + lane + ${r * W}u;
+    let krow${r} = bh * tk() + min(j${r}, tk() - 1u);
+    ${loadRow(`k${r}_`, 'k', `krow${r}`, D)}
+    ${loadRow(`v${r}_`, 'v', `krow${r}`, DV)}
+    ${range(D)
+      .map((c) => `var dk${r}_${c} = 0.0;`)
+      .join(' ')}
+    ${range(DV)
+      .map((c) => `var dv${r}_${c} = 0.0;`)
+      .join(' ')}`,
+  )}
+  // Causal: query i sees key j when queryOffset + i >= j, so the block's first key is first seen by
+  // query first - queryOffset; earlier query tiles are skipped.
+  var istart = 0u;
+  if (pu(7u) == 1u) { istart = u32(clamp(i32(first) - bitcast<i32>(pu(8u)), 0, i32(tq()))); }
   let group = heads() / kv_heads();
   for (var h = kh * group; h < (kh + 1u) * group; h++) {
     let qbase = (b * heads() + h) * tq();
-    for (var ib = i0; ib < tq(); ib += ${BLOCK}u) {
-      let i = ib + lid;
-      var pij = 0.0; var ds = 0.0;
-      if (i < tq()) {
-        let row = qbase + i;
-        var s = 0.0; var dp = 0.0;
-        for (var c = 0u; c < dk(); c++) { s = fma(q[row * dk() + c], k_row[c], s); }
-        for (var c = 0u; c < dv(); c++) { dp = fma(d_out[row * dv() + c], v_row[c], dp); }
-        pij = exp(s * scale() - lse[row]);
-        ds = pij * (dp - dsum[row]);
-      }
-      p_blk[lid] = pij;
-      blk[lid] = ds;
-      workgroupBarrier();
-      let n = min(${BLOCK}u, tq() - ib);
-      for (var t = 0u; t < ${dvt}u; t++) {
-        let c = lid + t * ${BLOCK}u;
-        if (c < dv()) {
-          var a = acc_v[t];
-          for (var ii = 0u; ii < n; ii++) { a = fma(p_blk[ii], d_out[(qbase + ib + ii) * dv() + c], a); }
-          acc_v[t] = a;
-        }
-      }
-      for (var t = 0u; t < ${dt}u; t++) {
-        let c = lid + t * ${BLOCK}u;
-        if (c < dk()) {
-          var a = acc_k[t];
-          for (var ii = 0u; ii < n; ii++) { a = fma(blk[ii], q[(qbase + ib + ii) * dk() + c], a); }
-          acc_k[t] = a;
-        }
-      }
-      workgroupBarrier();
+    for (var i0 = istart; i0 < tq(); i0 += ${W}u) {
+      let il = qbase + min(i0 + lane, tq() - 1u);
+      ${loadRow('qt', 'q', 'il', D)}
+      ${loadRow('gt', 'd_out', 'il', DV)}
+      let ls0 = lse[il]; let ls1 = dsum[il];
+      ${share(t, tiles)}
+      ${range(W)
+        .map((ii) => `let vis${ii} = select(0u, visible(i0 + ${ii}u), i0 + ${ii}u < tq());`)
+        .join('\n      ')}
+      ${rows((r) =>
+        range(W)
+          .map(
+            (ii) => `let s${r}_${ii} = ${fmaChain(
+              D,
+              (c) => `k${r}_${c}`,
+              (c) => `x_qt${ii}_${c}`,
+              '0.0',
+            )};
+      let dp${r}_${ii} = ${fmaChain(
+        DV,
+        (c) => `v${r}_${c}`,
+        (c) => `x_gt${ii}_${c}`,
+        '0.0',
+      )};
+      let p${r}_${ii} = select(0.0, exp(s${r}_${ii} * scale() - x_ls${ii}_0), j${r} < vis${ii});
+      let ds${r}_${ii} = p${r}_${ii} * (dp${r}_${ii} - x_ls${ii}_1);`,
+          )
+          .join('\n      '),
+      )}
+      ${rows((r) =>
+        [
+          ...range(DV).map(
+            (c) =>
+              `dv${r}_${c} = ${fmaChain(
+                W,
+                (ii) => `p${r}_${ii}`,
+                (ii) => `x_gt${ii}_${c}`,
+                `dv${r}_${c}`,
+              )};`,
+          ),
+          ...range(D).map(
+            (c) =>
+              `dk${r}_${c} = ${fmaChain(
+                W,
+                (ii) => `ds${r}_${ii}`,
+                (ii) => `x_qt${ii}_${c}`,
+                `dk${r}_${c}`,
+              )};`,
+          ),
+        ].join('\n      '),
+      )}
     }
   }
-  for (var t = 0u; t < ${dt}u; t++) {
-    let c = lid + t * ${BLOCK}u;
-    if (c < dk()) { dk_out[krow * dk() + c] = acc_k[t] * scale(); }
-  }
-  for (var t = 0u; t < ${dvt}u; t++) {
-    let c = lid + t * ${BLOCK}u;
-    if (c < dv()) { dv_out[krow * dv() + c] = acc_v[t]; }
-  }
+  ${rows(
+    (r) => `if (j${r} < tk()) {
+    ${range(D)
+      .map((c) => `dk_out[krow${r} * ${D}u + ${c}u] = dk${r}_${c} * scale();`)
+      .join(' ')}
+    ${range(DV)
+      .map((c) => `dv_out[krow${r} * ${DV}u + ${c}u] = dv${r}_${c};`)
+      .join(' ')}
+  }`,
+  )}
 }`;
 }
 
@@ -161,33 +234,21 @@ export function attentionBackward(
   dv: Storage,
   p: AttentionParams,
 ): void {
-  // Software adapters (lavapipe) run the barrier-free one-thread-per-row kernels.
-  if (ctx.software) {
-    attentionRowsBackward(ctx, q, k, v, out, lse, dOut, dq, dk, dv, p);
-    return;
-  }
   const rows = p.batch * p.heads * p.tq;
   const keyRows = p.batch * p.kvHeads * p.tk;
   const params = attentionParams(p);
   const dsum = scratch(ctx, rows, 'f32');
-  if (rows > 0)
-    launch(
-      ctx,
-      'attention backward (dq)',
-      queryPass(p),
-      params,
-      [q, k, v, lse, dOut, out, dq, dsum],
-      grid2d(rows),
-    );
+  if (rows > 0) {
+    const t = attentionTiles(ctx, p, 2);
+    const storages = [q, k, v, lse, dOut, out, dq, dsum];
+    const groups = grid2d(blockCount(t, p.batch * p.heads, p.tq));
+    launch(ctx, `attention backward (dq, ${t.kind})`, queryCode(p, t), params, storages, groups);
+  }
   if (keyRows > 0) {
-    launch(
-      ctx,
-      'attention backward (dk, dv)',
-      keyPass(p),
-      params,
-      [q, k, v, lse, dOut, dsum, dk, dv],
-      grid2d(keyRows),
-    );
+    const t = attentionTiles(ctx, p, 2);
+    const storages = [q, k, v, lse, dOut, dsum, dk, dv];
+    const groups = grid2d(blockCount(t, p.batch * p.kvHeads, p.tk));
+    launch(ctx, `attention backward (dk, dv, ${t.kind})`, keyCode(p, t), params, storages, groups);
   }
   releaseScratch(ctx, dsum);
 }

@@ -1,70 +1,236 @@
-import type { AttentionParams, Storage } from '../../../backend.js';
-import { type KernelContext, launch } from '../context.js';
-import { grid2d, output, PARAMS_WGSL } from '../wgsl.js';
-import { ATTENTION_WGSL, attentionParams } from './attention.js';
+import type { AttentionParams } from '../../../backend.js';
+import { output, PARAMS_WGSL, Params } from '../wgsl.js';
 
-const R = Number(process.env.ATT_R ?? 32);
-const KB = Number(process.env.ATT_KB ?? 16);
+/**
+ * Flash attention code generation, shared by the forward (here) and the backward (attention-backward.ts).
+ * A workgroup of W threads owns R = W·rows query rows (forward, dq) or key rows (dk, dv), `rows` per
+ * thread, each row's vectors and accumulators held in registers. It walks the other side in tiles of W
+ * rows: each thread loads one row of the tile, the tile is shared, and every thread reads it element by
+ * element, so each loaded value feeds `rows` FMAs in every thread. The tile is shared either
+ *  - in workgroup memory (`workgroup`: stored, barrier, read back; the layout for hardware GPUs), or
+ *  - by subgroupBroadcast within one subgroup (`subgroup`: the workgroup is one subgroup; for Mesa
+ *    lavapipe, which compiles every storage or workgroup-memory load inside a loop to a loop over the
+ *    lanes, ~20 cycles a lane, while a broadcast is one register permute).
+ * The forward keeps an online softmax (running max and sum per row, rescaling the accumulators once
+ * per tile); the backward recomputes P from the saved logsumexp, never an [tq, tk] matrix; causal tiles
+ * past a block's last visible key (or before its first seeing query) are skipped. The code is unrolled
+ * over the head dims and the tile (broadcast lanes must be constants), so d and dv are baked in.
+ */
+export interface TileSource {
+  kind: 'subgroup' | 'workgroup';
+  /** Threads per workgroup = rows of a tile (the subgroup size for `subgroup`). */
+  width: number;
+  /** Rows each thread owns. */
+  rows: number;
+}
 
-export function forwardCode(p: AttentionParams): string {
-  const D = p.d, DV = p.dv;
-  return `${PARAMS_WGSL}${ATTENTION_WGSL}
-@group(0) @binding(1) var<storage, read> q: array<f32>;
-@group(0) @binding(2) var<storage, read> k: array<f32>;
-@group(0) @binding(3) var<storage, read> v: array<f32>;
-${output('out', 4)}
-${output('lse', 5)}
+/**
+ * Parameter words shared by the attention kernels: batch, heads, kvHeads, tq, tk, d, dv, causal,
+ * queryOffset (signed), scale.
+ */
+export function attentionParams(p: AttentionParams): Params {
+  return new Params()
+    .u(p.batch, p.heads, p.kvHeads, p.tq, p.tk, p.d, p.dv, p.causal ? 1 : 0)
+    .u(p.queryOffset)
+    .f(p.scale);
+}
+
+export const ATTENTION_WGSL = /* wgsl */ `
+fn heads() -> u32 { return pu(1u); }
+fn kv_heads() -> u32 { return pu(2u); }
+fn tq() -> u32 { return pu(3u); }
+fn tk() -> u32 { return pu(4u); }
+fn scale() -> f32 { return pf(9u); }
+/** The KV head query head h reads: its own, or the single shared one. */
+fn kv_head(h: u32) -> u32 { return h / (heads() / kv_heads()); }
+/** Keys query row i sees: all, or with causal keys j <= queryOffset + i (queryOffset may be negative). */
 fn visible(i: u32) -> u32 {
   if (pu(7u) == 0u) { return tk(); }
   return u32(clamp(bitcast<i32>(pu(8u)) + i32(i) + 1, 0, i32(tk())));
 }
-@compute @workgroup_size(${R})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let blocks = (tq() + ${R - 1}u) / ${R}u;
-  let g = wg.y * nwg.x + wg.x;
-  let bh = g / blocks;
-  if (bh >= pu(0u) * heads()) { return; }
-  let i0 = (g % blocks) * ${R}u;
-  let b = bh / heads(); let h = bh % heads();
-  let kvbase = (b * kv_heads() + kv_head(h)) * tk();
-  let i = min(i0 + lid, tq() - 1u);
-  let row = bh * tq() + i;
-  let lim = visible(i);
-  let kend = visible(min(i0 + ${R - 1}u, tq() - 1u));
-  var qr: array<f32, ${D}>;
-  for (var c = 0u; c < ${D}u; c++) { qr[c] = q[row * ${D}u + c] * scale(); }
-  var acc: array<f32, ${DV}>;
-  var m = -inf(); var l = 0.0;
-  for (var kb = 0u; kb < kend; kb += ${KB}u) {
-    var s: array<f32, ${KB}>;
-    var bm = -inf();
-    for (var jj = 0u; jj < ${KB}u; jj++) {
-      let kr = (kvbase + min(kb + jj, tk() - 1u)) * ${D}u;
-      var d = 0.0;
-      for (var c = 0u; c < ${D}u; c++) { d = fma(qr[c], k[kr + c], d); }
-      s[jj] = select(-inf(), d, kb + jj < lim);
-      bm = max(bm, s[jj]);
-    }
-    let m_new = max(m, bm);
-    let alpha = select(1.0, exp(m - m_new), m_new > -inf());
-    l *= alpha;
-    for (var c = 0u; c < ${DV}u; c++) { acc[c] *= alpha; }
-    for (var jj = 0u; jj < ${KB}u; jj++) {
-      let vr = (kvbase + min(kb + jj, tk() - 1u)) * ${DV}u;
-      let pj = select(0.0, exp(s[jj] - m_new), s[jj] > -inf());
-      l += pj;
-      for (var c = 0u; c < ${DV}u; c++) { acc[c] = fma(pj, v[vr + c], acc[c]); }
-    }
-    m = m_new;
-  }
-  if (i0 + lid < tq()) {
-    for (var c = 0u; c < ${DV}u; c++) { out[row * ${DV}u + c] = select(0.0, acc[c] / l, l > 0.0); }
-    lse[row] = select(-inf(), m + log(l), l > 0.0);
-  }
-}`;
+@group(0) @binding(1) var<storage, read> q: array<f32>;
+@group(0) @binding(2) var<storage, read> k: array<f32>;
+@group(0) @binding(3) var<storage, read> v: array<f32>;
+`;
+
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const lines = (n: number, f: (i: number) => string) => range(n).map(f).join('\n');
+
+/** `let ${name}${c} = buf[row * width + c]${suffix}` for c < width. */
+export function loadRow(name: string, buf: string, row: string, width: number, suffix = ''): string {
+  return `let ${name}base = (${row}) * ${width}u;\n${lines(width, (c) => `let ${name}${c} = ${buf}[${name}base + ${c}u]${suffix};`)}`;
 }
 
-export function attentionFlash(ctx: KernelContext, q: Storage, k: Storage, v: Storage, out: Storage, lse: Storage, p: AttentionParams): void {
-  const groups = p.batch * p.heads * Math.ceil(p.tq / R);
-  launch(ctx, 'attention (flash)', forwardCode(p), attentionParams(p), [q, k, v, out, lse], grid2d(groups));
+/** fma(a(n-1), b(n-1), ... fma(a(0), b(0), init)): one SSA expression (no per-step masked store). */
+export function fmaChain(
+  n: number,
+  a: (i: number) => string,
+  b: (i: number) => string,
+  init: string,
+): string {
+  let e = init;
+  for (let i = 0; i < n; i++) e = `fma(${a(i)}, ${b(i)}, ${e})`;
+  return e;
+}
+
+/** `statement(r)` for each row a thread owns, one per line. */
+export function perRow(t: TileSource, statement: (r: number) => string): string {
+  return range(t.rows).map(statement).join('\n    ');
+}
+
+/** Workgroup arrays for the tiles `names` of `widths` columns (none for subgroup sharing). */
+export function tileDecls(t: TileSource, tiles: [string, number][]): string {
+  if (t.kind === 'subgroup') return '';
+  return tiles.map(([name, cols]) => `var<workgroup> t_${name}: array<f32, ${t.width * cols}>;`).join('\n');
+}
+
+/**
+ * Shares the thread's tile row `${name}0..${name}{cols-1}` so that `x_${name}${jj}_${c}` is thread jj's
+ * `${name}${c}` for every jj < width. In workgroup memory this costs two barriers per tile (the second
+ * lets the next tile overwrite it); by subgroupBroadcast, none.
+ */
+export function share(t: TileSource, tiles: [string, number][]): string {
+  if (t.kind === 'subgroup') {
+    return tiles
+      .map(([name, cols]) =>
+        lines(t.width, (jj) =>
+          range(cols)
+            .map((c) => `let x_${name}${jj}_${c} = subgroupBroadcast(${name}${c}, ${jj}u);`)
+            .join(' '),
+        ),
+      )
+      .join('\n');
+  }
+  const store = tiles
+    .map(([name, cols]) =>
+      range(cols)
+        .map((c) => `t_${name}[lane * ${cols}u + ${c}u] = ${name}${c};`)
+        .join(' '),
+    )
+    .join('\n');
+  const read = tiles
+    .map(([name, cols]) =>
+      lines(t.width, (jj) =>
+        range(cols)
+          .map((c) => `let x_${name}${jj}_${c} = t_${name}[${jj * cols + c}u];`)
+          .join(' '),
+      ),
+    )
+    .join('\n');
+  return `${store}\nworkgroupBarrier();\n${read}\nworkgroupBarrier();`;
+}
+
+/** The entry point; the body sees `lane` (the thread's index in the workgroup or subgroup). */
+export function entry(t: TileSource): string {
+  const header = `@compute @workgroup_size(${t.width})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, `;
+  return t.kind === 'subgroup'
+    ? `${header}@builtin(subgroup_invocation_id) lane: u32)`
+    : `${header}@builtin(local_invocation_index) lane: u32)`;
+}
+
+export function prelude(t: TileSource): string {
+  return `${t.kind === 'subgroup' ? 'enable subgroups;\n' : ''}${PARAMS_WGSL}${ATTENTION_WGSL}`;
+}
+
+/** Binds `bh` (batch·head) and `first` (first row) of this workgroup, on ceil(n / R) blocks per head. */
+export function blockHead(t: TileSource, n: string, heads: string): string {
+  const R = t.width * t.rows;
+  return `let blocks = (${n} + ${R - 1}u) / ${R}u;
+  let g = wg.y * nwg.x + wg.x;
+  let bh = g / blocks;
+  if (bh >= pu(0u) * ${heads}) { return; }
+  let first = (g % blocks) * ${R}u;`;
+}
+
+/** Workgroups of the grid `blockHead` decodes. */
+export function blockCount(t: TileSource, heads: number, n: number): number {
+  return heads * Math.ceil(n / (t.width * t.rows));
+}
+
+export function forwardCode(p: AttentionParams, t: TileSource): string {
+  const { d: D, dv: DV } = p;
+  const W = t.width;
+  const R = W * t.rows;
+  const rows = (f: (r: number) => string) => perRow(t, f);
+  const s = (r: number, jj: number) => `s${r}_${jj}`;
+  return `${prelude(t)}
+${output('out', 4)}
+${output('lse', 5)}
+${tileDecls(t, [
+  ['kt', D],
+  ['vt', DV],
+])}
+${entry(t)} {
+  ${blockHead(t, 'tq()', 'heads()')}
+  let b = bh / heads(); let h = bh % heads();
+  let kvbase = (b * kv_heads() + kv_head(h)) * tk();
+  let ninf = -inf();
+  ${rows((r) => `let i${r} = first + lane + ${r * W}u; let lim${r} = visible(min(i${r}, tq() - 1u)); var m${r} = ninf; var l${r} = 0.0;`)}
+  ${rows((r) => loadRow(`q${r}_`, 'q', `bh * tq() + min(i${r}, tq() - 1u)`, D, ' * scale()'))}
+  ${rows((r) =>
+    range(DV)
+      .map((c) => `var acc${r}_${c} = 0.0;`)
+      .join(' '),
+  )}
+  let kend = visible(min(first + ${R - 1}u, tq() - 1u));
+  for (var j0 = 0u; j0 < kend; j0 += ${W}u) {
+    let jl = kvbase + min(j0 + lane, tk() - 1u);
+    ${loadRow('kt', 'k', 'jl', D)}
+    ${loadRow('vt', 'v', 'jl', DV)}
+    ${share(t, [
+      ['kt', D],
+      ['vt', DV],
+    ])}
+    ${rows((r) =>
+      range(W)
+        .map(
+          (jj) =>
+            `let ${s(r, jj)} = select(ninf, ${fmaChain(
+              D,
+              (c) => `q${r}_${c}`,
+              (c) => `x_kt${jj}_${c}`,
+              '0.0',
+            )}, j0 + ${jj}u < lim${r});`,
+        )
+        .join('\n    '),
+    )}
+    ${rows(
+      (r) => `let mn${r} = max(m${r}, ${range(W)
+        .map((jj) => s(r, jj))
+        .reduce((a, b) => `max(${a}, ${b})`)});
+    let a${r} = select(1.0, exp(m${r} - mn${r}), mn${r} > ninf);
+    ${range(W)
+      .map((jj) => `let p${r}_${jj} = select(0.0, exp(${s(r, jj)} - mn${r}), ${s(r, jj)} > ninf);`)
+      .join(' ')}
+    l${r} = l${r} * a${r} + ${range(W)
+      .map((jj) => `p${r}_${jj}`)
+      .join(' + ')};
+    m${r} = mn${r};`,
+    )}
+    ${rows((r) =>
+      range(DV)
+        .map(
+          (c) =>
+            `acc${r}_${c} = ${fmaChain(
+              W,
+              (jj) => `p${r}_${jj}`,
+              (jj) => `x_vt${jj}_${c}`,
+              `acc${r}_${c} * a${r}`,
+            )};`,
+        )
+        .join('\n    '),
+    )}
+  }
+  ${rows(
+    (r) => `if (i${r} < tq()) {
+    let row = bh * tq() + i${r};
+    let inv = select(0.0, 1.0 / l${r}, l${r} > 0.0);
+    ${range(DV)
+      .map((c) => `out[row * ${DV}u + ${c}u] = acc${r}_${c} * inv;`)
+      .join(' ')}
+    lse[row] = select(ninf, m${r} + log(l${r}), l${r} > 0.0);
+  }`,
+  )}
+}`;
 }
