@@ -26,12 +26,25 @@ interface Shape {
   warmup: number;
   /** Whether the TF.js peer runs this shape (from `micro` on, its steps take many minutes on 2 cores). */
   tfjs: boolean;
+  /** Alternating rounds (default ROUNDS) and whether a profiled step follows: `small`'s steps take minutes here. */
+  rounds?: number;
+  profile: boolean;
 }
 
 const SHAPES: Shape[] = [
-  { preset: 'nano', rows: 4, seq: 128, microBatches: 2, steps: 3, warmup: 1, tfjs: true },
-  { preset: 'micro', rows: 4, seq: 256, microBatches: 2, steps: 2, warmup: 1, tfjs: false },
-  { preset: 'small', rows: 2, seq: 256, microBatches: 2, steps: 1, warmup: 1, tfjs: false },
+  { preset: 'nano', rows: 4, seq: 128, microBatches: 2, steps: 3, warmup: 1, tfjs: true, profile: true },
+  { preset: 'micro', rows: 4, seq: 256, microBatches: 2, steps: 2, warmup: 1, tfjs: false, profile: true },
+  {
+    preset: 'small',
+    rows: 2,
+    seq: 256,
+    microBatches: 2,
+    steps: 1,
+    warmup: 1,
+    tfjs: false,
+    rounds: 1,
+    profile: false,
+  },
 ];
 
 /** Alternating runs per shape (AGENTLM_BENCH_ROUNDS); each figure is the median over them. */
@@ -234,7 +247,8 @@ export async function run(
     if (typeof torch !== 'string') runners.push(['torch', async () => torchTrain(torch, s)]);
     if (s.tfjs) runners.push(['tfjs', () => tfjsTrain(s)]);
     const figures = new Map<string, Measure[]>(runners.map(([n]) => [n, []]));
-    for (let r = 0; r < ROUNDS; r++) {
+    const rounds = Math.min(s.rounds ?? ROUNDS, ROUNDS);
+    for (let r = 0; r < rounds; r++) {
       // rotate who goes first, so neither side always runs right after the other's allocations
       for (let i = 0; i < runners.length; i++) {
         const [name, measure] = runners[(i + r) % runners.length] as (typeof runners)[number];
@@ -296,14 +310,14 @@ export async function run(
       peer_name: torchFigure === null ? null : torchName,
     });
     log(
-      `${s.preset}: ours ${ours.tokensPerSecond.toFixed(1)} tok/s, PyTorch ${torchFigure?.toFixed(1) ?? '-'} tok/s (medians of ${ROUNDS})`,
+      `${s.preset}: ours ${ours.tokensPerSecond.toFixed(1)} tok/s, PyTorch ${torchFigure?.toFixed(1) ?? '-'} tok/s (medians of ${rounds})`,
     );
-    await profileStep(s, log);
+    if (s.profile) await profileStep(s, log);
   }
   return {
     cases,
     machine: {
-      rounds: ROUNDS,
+      rounds: Object.fromEntries(SHAPES.map((s) => [s.preset, Math.min(s.rounds ?? ROUNDS, ROUNDS)])),
       matmul_512_gflops: peak / 1e9,
       cpu_threads: cpuThreads(),
       load_average_before: loadBefore,
