@@ -306,7 +306,7 @@ export class MixStream {
     }
     if (s.keptThisEpoch === 0) {
       throw new MixerSourceError(
-        `source "${config.name}" has no usable documents (all ${this.stats.filters[i].seen} read were filtered or malformed)`,
+        `source "${config.name}"${'paths' in config ? ` (${config.paths.join(', ')})` : ''} has no usable documents (all ${this.stats.filters[i].seen} read were filtered or malformed)`,
       );
     }
     s.keptThisEpoch = 0;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { expectTypedFailures, jsonCases, mutateText, seeded } from '../../../tools/dev/fuzz.js';
 import { loadCurriculum, MixerError, parseCurriculum, planMix } from '../src/index.js';
-import { tempDir } from './helpers.js';
+import { drain, streamOf, tempDir } from './helpers.js';
 
 /** A curriculum with every kind of source, several stages and the cleaning block, defaults filled. */
 const VALID = parseCurriculum({
@@ -61,5 +61,60 @@ describe('mixer config under fuzzing', { timeout: 120_000 }, () => {
       file,
     );
     expect(outcome.rejected).toBeGreaterThan(30);
+  });
+
+  it('trajectory JSONL (chat format): 400 mutations of a record', async () => {
+    const file = join(dir, 'chats.jsonl');
+    const chat = {
+      id: 't1',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Add 2 and 3.' },
+        {
+          role: 'assistant',
+          content: '<think>\n2+3\n</think>\n\n',
+          reasoning: 'sum',
+          tool_calls: [{ id: 'c', type: 'function', function: { name: 'calc', arguments: { e: '2+3' } } }],
+        },
+        { role: 'tool', content: '5', tool_call_id: 'c' },
+        { role: 'assistant', content: 'It is 5.' },
+      ],
+      tools: [{ type: 'function', function: { name: 'calc', parameters: { type: 'object' } } }],
+      verdict: { passed: true },
+    };
+    const outcome = await expectTypedFailures(
+      jsonCases(chat, 53, 400),
+      async ({ text }) => {
+        writeFileSync(file, `${text.replace(/\n/g, ' ')}\n`);
+        await drain(
+          streamOf({
+            onError: 'fail',
+            sources: [{ name: 'c', type: 'jsonl', format: 'chat', paths: [file] }],
+            stages: [{ name: 's', tokens: 256, seqLen: 32, weights: { c: 1 } }],
+          }),
+        );
+      },
+      MixerError,
+      file,
+    );
+    expect(outcome.rejected).toBeGreaterThan(100);
+    expect(outcome.accepted).toBeGreaterThan(20);
+  });
+
+  it('regression the fuzzer found: a chat whose tool call is not an object names the field', async () => {
+    const file = join(dir, 'bad-call.jsonl');
+    const messages = [
+      { role: 'user', content: 'x' },
+      { role: 'assistant', content: '', tool_calls: [-1] },
+    ];
+    writeFileSync(file, `${JSON.stringify({ messages })}\n`);
+    const run = drain(
+      streamOf({
+        onError: 'fail',
+        sources: [{ name: 'c', type: 'jsonl', format: 'chat', paths: [file] }],
+        stages: [{ name: 's', tokens: 64, seqLen: 16, weights: { c: 1 } }],
+      }),
+    );
+    await expect(run).rejects.toThrow(/bad-call.jsonl:1.*messages\[1\]\.tool_calls\[0\] must be/);
   });
 });

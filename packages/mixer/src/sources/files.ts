@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { MixDocument } from '../document.js';
+import type { ChatDocument, MixDocument } from '../document.js';
 import { MixerSourceError } from '../errors.js';
+import { chatRecordProblem } from './chat-record.js';
 import { LineReader } from './lines.js';
 import {
   type ProblemHandler,
@@ -141,21 +142,17 @@ export class JsonlSource extends FileSource {
       this.problem(where, `field "${this.field}" must be a string, got ${describe(text)}`);
       return null;
     }
-    const messages = record.messages;
-    const valid =
-      Array.isArray(messages) &&
-      messages.length > 0 &&
-      messages.every(
-        (m) =>
-          typeof m === 'object' && m !== null && typeof m.role === 'string' && typeof m.content === 'string',
-      );
-    if (!valid) {
-      this.problem(where, 'field "messages" must be a non-empty array of {role, content} objects');
+    const problem = chatRecordProblem(record);
+    if (problem !== null) {
+      this.problem(where, problem);
       return null;
     }
     const verdict = record.verdict as { passed?: unknown } | undefined;
     return {
-      doc: { messages, tools: Array.isArray(record.tools) ? record.tools : undefined },
+      doc: {
+        messages: record.messages as ChatDocument['messages'],
+        tools: record.tools as ChatDocument['tools'],
+      },
       unverified: verdict?.passed === false,
     };
   }
