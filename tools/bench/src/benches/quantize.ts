@@ -42,7 +42,8 @@ const RECIPE = {
   seqLen: 64,
   rows: 1,
   microBatches: 1,
-  steps: 40,
+  // AGENTLM_BENCH_QUANTIZE_STEPS trains longer where the machine allows (40 steps take ~15 min at a load of 20)
+  steps: Number(process.env.AGENTLM_BENCH_QUANTIZE_STEPS ?? 40),
   // 1.5e-3 spiked the loss (7.7 -> 12.7) right after warm-up at this batch size; a lower peak and longer warm-up hold
   peakLr: 8e-4,
   warmupSteps: 6,
@@ -338,6 +339,17 @@ export async function run(
     `bf16: held-out loss ${formats.bf16.loss.toFixed(4)} (uniform: ln ${training.vocabSize} = ${lnVocab.toFixed(4)}; unigram of the training text: ${unigram.toFixed(4)}), perplexity ${formats.bf16.perplexity.toFixed(3)} (${formats.bf16.seconds.toFixed(0)} s)`,
   );
 
+  // agreement only means something when bf16's continuations follow the prompt, not one token over and over
+  const distinctPerContinuation =
+    formats.bf16.continuations.reduce((n, c) => n + new Set(c).size, 0) / prompts.length;
+  const sample = {
+    prompt: tokenizer.decode((prompts[0] as number[]).slice(1)),
+    continuation: tokenizer.decode(formats.bf16.continuations[0] as number[]),
+  };
+  log(
+    `bf16 greedy continuations: ${distinctPerContinuation.toFixed(1)} distinct ids per ${HELD_OUT.newTokens} tokens; e.g. ${JSON.stringify(sample.prompt)} -> ${JSON.stringify(sample.continuation)}`,
+  );
+
   const agreements: Record<string, Agreement> = {};
   for (const format of ['q8', 'q4'] as const satisfies readonly DType[]) {
     const onLoad = await loadModel(CACHE_DIR, { backend, dtype: format });
@@ -435,6 +447,7 @@ export async function run(
     machine: {
       training,
       unigram_loss: unigram,
+      bf16_continuations: { distinct_ids_per_continuation: distinctPerContinuation, sample },
       held_out: { ...HELD_OUT, loss_targets: rows.length * (HELD_OUT.seqLen - 1) },
       load_average_before: loadBefore,
       load_average_after: loadavg(),
