@@ -114,15 +114,25 @@ async function pairedMs(
   return { ours: median(o), peer: median(p) };
 }
 
-/** Causal attention shape of the benchmark: [batch, heads, t, d]. */
-const ATT = { b: 1, h: 8, t: 256, d: 64 };
+/** Causal attention shapes of the benchmark: [batch, heads, t, d]. */
+type AttentionShape = { b: number; h: number; t: number; d: number };
+const ATTENTION: AttentionShape[] = [
+  { b: 1, h: 8, t: 256, d: 64 },
+  { b: 1, h: 8, t: 1024, d: 64 },
+];
+
+/**
+ * Which case groups run (AGENTLM_BENCH_CASES, a comma list of matmul, attention, mlp, quant) on which backends
+ * (AGENTLM_BENCH_BACKENDS: cpu, webgpu); all by default.
+ */
+const only = (variable: string, name: string) => process.env[variable]?.split(',').includes(name) ?? true;
 
 /** Forward+backward of causal attention, fused (one kernel each way) or as matmul/softmax/matmul. */
-function ourAttention(backend: Backend, fused: boolean): Runner {
+function ourAttention(backend: Backend, fused: boolean, ATT: AttentionShape): Runner {
   const shape = [ATT.b, ATT.h, ATT.t, ATT.d];
   const [q, k, v] = [1, 2, 3].map((seed) => randn(shape, { seed, backend, requiresGrad: true }));
   const scale = 1 / Math.sqrt(ATT.d);
-  const mask = fused ? null : tensor(causalMaskData(), [ATT.t, ATT.t], { backend });
+  const mask = fused ? null : tensor(causalMaskData(ATT.t), [ATT.t, ATT.t], { backend });
   const run = async () => {
     const grads = tidy(() => {
       let out: Tensor;
@@ -143,16 +153,16 @@ function ourAttention(backend: Backend, fused: boolean): Runner {
   return { run, dispose: () => dispose([q, k, v, ...(mask ? [mask] : [])]) };
 }
 
-function causalMaskData(): Float32Array {
-  const m = new Float32Array(ATT.t * ATT.t);
-  for (let i = 0; i < ATT.t; i++) for (let j = 0; j <= i; j++) m[i * ATT.t + j] = 1;
+function causalMaskData(t: number): Float32Array {
+  const m = new Float32Array(t * t);
+  for (let i = 0; i < t; i++) for (let j = 0; j <= i; j++) m[i * t + j] = 1;
   return m;
 }
 
-function tfAttention(): Runner {
+function tfAttention(ATT: AttentionShape): Runner {
   const shape = [ATT.b, ATT.h, ATT.t, ATT.d];
   const [q, k, v] = [0, 1, 2].map(() => tf.randomNormal(shape));
-  const mask = tf.tensor2d(causalMaskData(), [ATT.t, ATT.t]).cast('bool');
+  const mask = tf.tensor2d(causalMaskData(ATT.t), [ATT.t, ATT.t]).cast('bool');
   const scale = 1 / Math.sqrt(ATT.d);
   const f = (qq: tf.Tensor, kk: tf.Tensor, vv: tf.Tensor) => {
     const scores = tf.mul(tf.matMul(qq, kk, false, true), scale);
@@ -227,7 +237,7 @@ async function suite(label: string, ours: Backend, peer: string, log: Log): Prom
       `${label} ${c.case}: ours ${c.ours.toFixed(2)} ${c.unit}, ${c.peer_name} ${c.peer?.toFixed(2)} (${ratio.toFixed(2)}x)`,
     );
   };
-  for (const [name, m, k, n] of MATMULS) {
+  for (const [name, m, k, n] of only('AGENTLM_BENCH_CASES', 'matmul') ? MATMULS : []) {
     const flops = 2 * m * k * n;
     const tB = transposed(name);
     const ms = await pairedMs(ourMatmul(ours, m, k, n, tB), tfMatmul(m, k, n, tB));
@@ -241,27 +251,30 @@ async function suite(label: string, ours: Backend, peer: string, log: Log): Prom
       peer_name: peer,
     });
   }
-  const att = await pairedMs(ourAttention(ours, true), tfAttention());
-  const shape = `B${ATT.b} H${ATT.h} T${ATT.t} D${ATT.d} causal`;
-  add({
-    case: `attention fwd+bwd ${shape}`,
-    metric: 'latency',
-    unit: 'ms',
-    better: 'lower',
-    ours: att.ours,
-    peer: att.peer,
-    peer_name: peer,
-  });
-  const fusion = await pairedMs(ourAttention(ours, true), ourAttention(ours, false));
-  add({
-    case: `attention fwd+bwd ${shape}, fused vs our unfused chain`,
-    metric: 'latency',
-    unit: 'ms',
-    better: 'lower',
-    ours: fusion.ours,
-    peer: fusion.peer,
-    peer_name: `agentlm ${ours.name} unfused`,
-  });
+  for (const ATT of only('AGENTLM_BENCH_CASES', 'attention') ? ATTENTION : []) {
+    const att = await pairedMs(ourAttention(ours, true, ATT), tfAttention(ATT));
+    const shape = `B${ATT.b} H${ATT.h} T${ATT.t} D${ATT.d} causal`;
+    add({
+      case: `attention fwd+bwd ${shape}`,
+      metric: 'latency',
+      unit: 'ms',
+      better: 'lower',
+      ours: att.ours,
+      peer: att.peer,
+      peer_name: peer,
+    });
+    const fusion = await pairedMs(ourAttention(ours, true, ATT), ourAttention(ours, false, ATT));
+    add({
+      case: `attention fwd+bwd ${shape}, fused vs our unfused chain`,
+      metric: 'latency',
+      unit: 'ms',
+      better: 'lower',
+      ours: fusion.ours,
+      peer: fusion.peer,
+      peer_name: `agentlm ${ours.name} unfused`,
+    });
+  }
+  if (!only('AGENTLM_BENCH_CASES', 'mlp')) return cases;
   const mlp = await pairedMs(ourMlp(ours), tfMlp());
   add({
     case: `MLP block fwd+bwd T${MLP.t} d${MLP.d} ffn${MLP.f}`,
@@ -367,11 +380,11 @@ export async function run(log: Log): Promise<{ cases: BenchCase[]; machine?: Rec
   await tf.setBackend('wasm');
   await tf.ready();
   const cpu = createCpuBackend();
-  cases.push(...(await suite('cpu', cpu, 'tfjs-wasm', log)));
+  if (only('AGENTLM_BENCH_BACKENDS', 'cpu')) cases.push(...(await suite('cpu', cpu, 'tfjs-wasm', log)));
 
   let gpu: Backend | null = null;
   try {
-    gpu = await initBackend('webgpu');
+    if (only('AGENTLM_BENCH_BACKENDS', 'webgpu')) gpu = await initBackend('webgpu');
   } catch (e) {
     log(`webgpu unavailable, skipping its cases: ${(e as Error).message}`);
   }
@@ -390,7 +403,7 @@ export async function run(log: Log): Promise<{ cases: BenchCase[]; machine?: Rec
     machine.webgpu =
       'Dawn (webgpu npm package) on Mesa lavapipe (software Vulkan); TF.js webgpu on the same GPUDevice';
     cases.push(...(await suite('webgpu', gpu, 'tfjs-webgpu', log)));
-    cases.push(...(await quantGemvCases(gpu, log)));
+    if (only('AGENTLM_BENCH_CASES', 'quant')) cases.push(...(await quantGemvCases(gpu, log)));
   }
   machine.peers =
     'TF.js 4.22 (tfjs-backend-wasm, tfjs-backend-webgpu); onnxruntime-node did not install (its postinstall downloads from nuget, offline here)';
