@@ -33,7 +33,7 @@ fn q4x4(w: u32) -> vec4<f32> {
 /**
  * Declares binding `binding` as the words `name` of a `dtype` storage and defines, for element i:
  * `ld_<name>(i) -> f32`, and `ld4_<name>(i) -> vec4<f32>` for elements i .. i+3 (i % 4 == 0: they share
- * one word and one block); for block b, `scale_<name>(b)` (and q4's `min_<name>(b)`). `slot` is the first
+ * one word and one block), `raw4_<name>(i)` their integer codes (ld4 = raw4 · scale + min); for block b, `scale_<name>(b)` (and q4's `min_<name>(b)`). `slot` is the first
  * of the two parameter words from `planeWords`. With `vec4Words` the binding is array<vec4<u32>>, for
  * kernels that read whole blocks (16 bytes per load).
  */
@@ -53,7 +53,8 @@ fn ld_${name}(i: u32) -> f32 {
   let q = bitcast<i32>(word_${name}(i >> 2u) << (24u - 8u * (i & 3u))) >> 24u;
   return f32(q) * scale_${name}(i >> 5u);
 }
-fn ld4_${name}(i: u32) -> vec4<f32> { return q8x4(word_${name}(i >> 2u)) * scale_${name}(i >> 5u); }`;
+fn raw4_${name}(i: u32) -> vec4<f32> { return q8x4(word_${name}(i >> 2u)); }
+fn ld4_${name}(i: u32) -> vec4<f32> { return raw4_${name}(i) * scale_${name}(i >> 5u); }`;
   }
   // q4: element j of block b is in the low (j < 16) or high nibble of byte j % 16 of the block's 16 bytes
   return `${decl}
@@ -66,7 +67,8 @@ fn ld_${name}(i: u32) -> f32 {
   let q = (nibbles_${name}(i) >> (8u * (i & 3u))) & 15u;
   return fma(f32(q), scale_${name}(i >> 5u), min_${name}(i >> 5u));
 }
+fn raw4_${name}(i: u32) -> vec4<f32> { return q4x4(nibbles_${name}(i)); }
 fn ld4_${name}(i: u32) -> vec4<f32> {
-  return fma(q4x4(nibbles_${name}(i)), vec4<f32>(scale_${name}(i >> 5u)), vec4<f32>(min_${name}(i >> 5u)));
+  return fma(raw4_${name}(i), vec4<f32>(scale_${name}(i >> 5u)), vec4<f32>(min_${name}(i >> 5u)));
 }`;
 }

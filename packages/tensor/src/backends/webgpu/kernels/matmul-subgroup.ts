@@ -1,4 +1,5 @@
 import type { DType, MatmulParams, Storage } from '../../../backend.js';
+import { isQuantized } from '../../../quant.js';
 import { type KernelContext, launch } from '../context.js';
 import { grid2d, PARAMS_WGSL } from '../wgsl.js';
 import { matmulParams, vec4Loader } from './matmul-vec4.js';
@@ -40,11 +41,15 @@ function code(p: MatmulParams, bType: DType, S: number): string {
     p.transposeB
       ? `acc${r} += vec4<f32>(dot(a, b0), dot(a, b1), dot(a, b2), dot(a, b3));`
       : `acc${r} += a.x * b0 + a.y * b1 + a.z * b2 + a.w * b3;`;
-  body.push(
-    p.transposeB
-      ? 'let b0 = ld4_b(bbase + c0 * K + k); let b1 = ld4_b(bbase + c1 * K + k); let b2 = ld4_b(bbase + c2 * K + k); let b3 = ld4_b(bbase + c3 * K + k);'
-      : 'let b0 = ld4_b(bbase + k * N + n0); let b1 = ld4_b(bbase + (k + 1u) * N + n0); let b2 = ld4_b(bbase + (k + 2u) * N + n0); let b3 = ld4_b(bbase + (k + 3u) * N + n0);',
-  );
+  // A q8/q4 b stored [n, k] keeps each column's scale (and minimum) for the 32 k of a block, loaded once.
+  const blockwise = p.transposeB && isQuantized(bType);
+  const column = (c: number) =>
+    blockwise
+      ? `let b${c} = ${bType === 'q4' ? `fma(raw4_b(bbase + c${c} * K + k), d${c}, o${c})` : `raw4_b(bbase + c${c} * K + k) * d${c}`};`
+      : p.transposeB
+        ? `let b${c} = ld4_b(bbase + c${c} * K + k);`
+        : `let b${c} = ld4_b(bbase + (k + ${c}u) * N + n0);`;
+  body.push([0, 1, 2, 3].map(column).join(' '));
   for (let r = 0; r < ROWS; r++) {
     body.push(`{ let a = subgroupBroadcast(mine${Math.floor(r / S)}, ${r % S}u); ${update(r)} }`);
   }
@@ -77,9 +82,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let abase = pu(6u) + wg.z * pu(3u); let bbase = pu(7u) + wg.z * pu(4u);
   ${rows.join(' ')}
   ${accs.join(' ')}
-  for (var k = 0u; k < K; k += 4u) {
+  ${blockwise ? `for (var kb = 0u; kb < K; kb += 32u) { ${[0, 1, 2, 3].map((c) => `let blk${c} = (bbase + c${c} * K + kb) / 32u; let d${c} = vec4<f32>(scale_b(blk${c}));${bType === 'q4' ? ` let o${c} = vec4<f32>(min_b(blk${c}));` : ''}`).join(' ')}` : ''}
+  for (var k = ${blockwise ? 'kb' : '0u'}; k < ${blockwise ? 'kb + 32u' : 'K'}; k += 4u) {
     ${body.join('\n    ')}
   }
+  ${blockwise ? '}' : ''}
   let obase = wg.z * M * N;
   ${stores.join('\n  ')}
 }`;
