@@ -3,9 +3,12 @@
  * conversions (round to nearest even) are the tensor package's, so checkpoints and devices agree bit for bit.
  */
 
-/** Decodes 16-bit words into f32 with `convert`. */
-export function halfToF32(words: Uint16Array, convert: (h: number) => number): Float32Array {
-  const out = new Float32Array(words.length);
+/** Decodes 16-bit words into f32 with `convert` (into `out` when given). */
+export function halfToF32(
+  words: Uint16Array,
+  convert: (h: number) => number,
+  out: Float32Array<ArrayBufferLike> = new Float32Array(words.length),
+): Float32Array {
   for (let i = 0; i < words.length; i++) out[i] = convert(words[i]);
   return out;
 }

@@ -9,7 +9,7 @@ import {
 import { CheckpointError } from './errors.js';
 import { planeEntries, quantFormatFor, quantizeRows, storedFormat } from './quantized.js';
 import { type Checkpoint, decodeTensor, encodeTensor, type TensorEntry } from './safetensors.js';
-import { checkFinite, rowBands } from './weight-stream.js';
+import { type BandScratch, checkFinite, rowBands } from './weight-stream.js';
 import { numel, type WeightSpec } from './weights.js';
 
 /** How one weight goes from its stored form to its storage on the device. */
@@ -55,6 +55,7 @@ export async function streamWeight(
   plan: WeightPlan,
   t: Tensor,
   finite: boolean,
+  scratch: BandScratch,
 ): Promise<void> {
   const { backend, storage } = t;
   const { spec, entry, stored, target } = plan;
@@ -80,12 +81,15 @@ export async function streamWeight(
       backend.write(storage, at, band.bytes);
       continue;
     }
-    const values = decodeTensor(band.bytes, entry.dtype, {
-      file: entry.file,
-      tensor: entry.name,
-    }) as Float32Array;
+    const where = { file: entry.file, tensor: entry.name };
+    const values = decodeTensor(
+      band.bytes,
+      entry.dtype,
+      where,
+      scratch.floats(band.rows * cols),
+    ) as Float32Array;
     if (isQuantized(target)) {
-      for (const plane of quantizeRows(values, band.row0, spec, target))
+      for (const plane of quantizeRows(values, band.row0, spec, target, scratch))
         backend.write(storage, plane.offset, plane.bytes);
     } else {
       backend.write(storage, at, encode(values, target));

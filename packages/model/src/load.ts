@@ -14,6 +14,7 @@ import { planWeight, streamWeight, type WeightPlan } from './load-weight.js';
 import { YoutuModel } from './model.js';
 import { type PlaneEntry, planeEntries, storedFormat } from './quantized.js';
 import { type ByteSource, byteSourceOf, Checkpoint, type TensorEntry } from './safetensors.js';
+import { BandScratch } from './weight-stream.js';
 import { numel, type WeightSpec, weightSpecs } from './weights.js';
 
 export interface LoadProgress {
@@ -213,11 +214,12 @@ async function loadCheckpoint(
       }
     }
     let loadedBytes = 0;
+    const scratch = new BandScratch();
     for (const p of plans) {
       const requiresGrad = p.target === 'f32' && (opts.requiresGrad ?? true);
       const t = empty(p.spec.shape, { backend, dtype: p.target });
       params.set(p.spec.name, t);
-      await streamWeight(ckpt, p, t, checkFinite);
+      await streamWeight(ckpt, p, t, checkFinite, scratch);
       t.requiresGrad = requiresGrad;
       loadedBytes += bytesOf(p);
       opts.onProgress?.({

@@ -14,7 +14,7 @@ import {
   writeFileAtomic,
 } from './safetensors.js';
 import { copyTokenizerFiles } from './tokenizer-files.js';
-import { rowBands } from './weight-stream.js';
+import { BandScratch, rowBands } from './weight-stream.js';
 import { numel, type WeightSpec } from './weights.js';
 
 export interface QuantizeOptions {
@@ -42,6 +42,7 @@ export async function quantizeCheckpoint(
   try {
     const specs = checkCheckpoint(config, ckpt);
     const tensors: TensorToWrite[] = [];
+    const scratch = new BandScratch();
     let done = 0;
     const progress = (name: string) => opts.onProgress?.({ done: ++done, total: specs.length, name });
     for (const spec of specs) {
@@ -58,7 +59,7 @@ export async function quantizeCheckpoint(
       if (target === null) {
         tensors.push(storedAsIs(ckpt, entry, () => progress(spec.name)));
       } else {
-        tensors.push(...quantizedTensors(ckpt, spec, entry, target, () => progress(spec.name)));
+        tensors.push(...quantizedTensors(ckpt, spec, entry, target, scratch, () => progress(spec.name)));
       }
     }
     await mkdir(outDir, { recursive: true });
@@ -100,18 +101,24 @@ function quantizedTensors(
   spec: WeightSpec,
   entry: TensorEntry,
   format: QuantizedDType,
+  scratch: BandScratch,
   done: () => void,
 ): TensorToWrite[] {
   let packed: Promise<Uint8Array> | null = null;
   const quantized = () => {
     packed ??= (async () => {
       const out = new Uint8Array(quantLayout(numel(spec.shape), format).bytes);
+      const where = { file: entry.file, tensor: entry.name };
+      const cols = spec.shape[1] as number;
       for await (const band of rowBands(ckpt, entry, { checkFinite: true })) {
-        const values = decodeTensor(band.bytes, entry.dtype, {
-          file: entry.file,
-          tensor: entry.name,
-        }) as Float32Array;
-        for (const plane of quantizeRows(values, band.row0, spec, format)) out.set(plane.bytes, plane.offset);
+        const values = decodeTensor(
+          band.bytes,
+          entry.dtype,
+          where,
+          scratch.floats(band.rows * cols),
+        ) as Float32Array;
+        for (const plane of quantizeRows(values, band.row0, spec, format, scratch))
+          out.set(plane.bytes, plane.offset);
       }
       return out;
     })();

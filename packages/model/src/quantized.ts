@@ -1,5 +1,6 @@
 import { QUANT_BLOCK, type QuantizedDType, quantize, quantLayout } from '@agentlm/tensor';
 import type { TensorEntry } from './safetensors.js';
+import type { BandScratch } from './weight-stream.js';
 import type { WeightSpec } from './weights.js';
 
 /**
@@ -68,17 +69,19 @@ export function storedFormat(entry: TensorEntry): QuantizedDType | null {
 
 /**
  * Rows [row0, row0 + values.length / cols) of a weight [rows, cols] quantized: each plane's bytes and their byte
- * offset in the whole weight's in-memory layout (row0 a multiple of 4, so every offset is word-aligned).
+ * offset in the whole weight's in-memory layout (row0 a multiple of 4, so every offset is word-aligned). The
+ * bytes are views of `scratch` when given (reused by the next band: write them out first).
  */
 export function quantizeRows(
   values: Float32Array,
   row0: number,
   spec: WeightSpec,
   format: QuantizedDType,
+  scratch?: BandScratch,
 ): { offset: number; bytes: Uint8Array }[] {
   const cols = spec.shape[1] as number;
-  const packed = quantize(values, format);
   const band = quantLayout(values.length, format);
+  const packed = quantize(values, format, scratch?.packed(band.bytes));
   const scaleBytes = (2 * values.length) / QUANT_BLOCK;
   const valueBytes = format === 'q8' ? values.length : values.length / 2;
   const rowStart = [format === 'q8' ? row0 * cols : (row0 * cols) / 2, (2 * row0 * cols) / QUANT_BLOCK];

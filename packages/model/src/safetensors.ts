@@ -232,22 +232,29 @@ export class SafetensorsFile {
   }
 }
 
-/** Decodes a tensor's bytes to f32 (F32, F16, BF16, F64) or i32 (I32). */
+/**
+ * Decodes a tensor's bytes to f32 (F32, F16, BF16, F64) or i32 (I32). F32 and I32 are views of `bytes`; the
+ * others are converted into `out` when given (at least as long), else into a new array.
+ */
 export function decodeTensor(
   bytes: Uint8Array,
   dtype: SafetensorsDType,
   where: { file: string; tensor: string },
+  out?: Float32Array,
 ): Float32Array | Int32Array {
   const n = bytes.byteLength / SAFETENSORS_DTYPES[dtype];
+  const into = out?.subarray(0, n) ?? new Float32Array(n);
   switch (dtype) {
     case 'F32':
       return new Float32Array(bytes.buffer, bytes.byteOffset, n);
-    case 'F64':
-      return Float32Array.from(new Float64Array(bytes.buffer, bytes.byteOffset, n));
+    case 'F64': {
+      into.set(new Float64Array(bytes.buffer, bytes.byteOffset, n));
+      return into;
+    }
     case 'F16':
-      return halfToF32(new Uint16Array(bytes.buffer, bytes.byteOffset, n), f16BitsToF32);
+      return halfToF32(new Uint16Array(bytes.buffer, bytes.byteOffset, n), f16BitsToF32, into);
     case 'BF16':
-      return halfToF32(new Uint16Array(bytes.buffer, bytes.byteOffset, n), bf16BitsToF32);
+      return halfToF32(new Uint16Array(bytes.buffer, bytes.byteOffset, n), bf16BitsToF32, into);
     case 'I32':
       return new Int32Array(bytes.buffer, bytes.byteOffset, n);
     default:

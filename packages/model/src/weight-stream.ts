@@ -9,6 +9,25 @@ import { numel } from './weights.js';
  */
 export const BAND_BYTES = 8 * 2 ** 20;
 
+/**
+ * Buffers reused band after band by a load or a conversion (decoded floats, quantized bytes), so that streaming
+ * a model leaves no band-sized garbage behind for the collector to catch up with.
+ */
+export class BandScratch {
+  private values = new Float32Array(0);
+  private bytes = new Uint8Array(0);
+
+  floats(n: number): Float32Array {
+    if (this.values.length < n) this.values = new Float32Array(n);
+    return this.values.subarray(0, n);
+  }
+
+  packed(n: number): Uint8Array {
+    if (this.bytes.length < n) this.bytes = new Uint8Array(n);
+    return this.bytes.subarray(0, n);
+  }
+}
+
 /** Rows [row0, row0 + rows) of a stored tensor, as stored. */
 export interface RowBand {
   row0: number;

@@ -25,7 +25,7 @@ beforeAll(async () => {
   model.dispose();
   q4Dir = join(dir, 'q4');
   await quantizeCheckpoint(dir, q4Dir, 'q4');
-}, 120_000);
+}, 300_000);
 
 function measure(from: string, dtype: string): { before: number; after: number; weights: number } {
   const script = `

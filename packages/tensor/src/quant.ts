@@ -49,12 +49,18 @@ export function isQuantized(dtype: string): dtype is QuantizedDType {
   return dtype === 'q8' || dtype === 'q4';
 }
 
-/** The packed bytes of `values` (length a multiple of QUANT_BLOCK) in `dtype`'s layout. */
-export function quantize(values: ArrayLike<number>, dtype: QuantizedDType): Uint8Array {
+/**
+ * The packed bytes of `values` (length a multiple of QUANT_BLOCK) in `dtype`'s layout, written into `out` when
+ * given (at least the layout's bytes; a streaming caller reuses one buffer band after band) else a new array.
+ */
+export function quantize(
+  values: ArrayLike<number>,
+  dtype: QuantizedDType,
+  out: Uint8Array<ArrayBufferLike> = new Uint8Array(quantLayout(values.length, dtype).bytes),
+): Uint8Array {
   const size = values.length;
   const layout = quantLayout(size, dtype);
-  const out = new Uint8Array(layout.bytes);
-  const halves = new DataView(out.buffer);
+  const halves = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (let b = 0; b < size / QUANT_BLOCK; b++) {
     const start = b * QUANT_BLOCK;
     let lo = Number.POSITIVE_INFINITY;
