@@ -11,7 +11,7 @@ const wabt = await wabtInit();
 const check = process.argv.includes('--check');
 let stale = 0;
 const SHARED_MEMORY = '(import "env" "memory" (memory 1 65536 shared))';
-const SHARED = new Set(['gemv', 'gemv-q8', 'gemv-q4', 'matmul', 'unpack', 'attention']);
+const SHARED = new Set(['gemv', 'gemv-q8', 'gemv-q4', 'gemv-qdot', 'matmul', 'unpack', 'attention']);
 const base64 = (file, source) => {
   const module = wabt.parseWat(file, source, { simd: true, threads: true });
   return Buffer.from(module.toBinary({}).buffer).toString('base64');

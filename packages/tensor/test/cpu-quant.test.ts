@@ -18,10 +18,11 @@ import {
  * The CPU kernels over q8/q4 weights (WebAssembly GEMV and GEMM, gather) against dequantize-then-f64: the f64
  * reference backend holding the same packed bytes. Every product is checked to within f32 summation error,
  * relative to Σ|a·b| of its terms, which is orders of magnitude below what a wrong block, scale, minimum or
- * nibble costs.
+ * nibble costs. The decode GEMV x @ Wᵀ runs its f32 kernels here (quantizedActivations: 'f32'); its default,
+ * x quantized to int8, is checked in cpu-quant-int8.test.ts.
  */
 
-const cpu = createCpuBackend();
+const cpu = createCpuBackend({ quantizedActivations: 'f32' });
 const reference = createCpuBackend({ float64: true });
 const defaults = { ...gemvResidency };
 afterEach(() => Object.assign(gemvResidency, defaults));

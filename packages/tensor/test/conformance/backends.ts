@@ -13,7 +13,9 @@ export interface Available {
  */
 export async function availableBackends(): Promise<Available[]> {
   const only = process.env.AGENTLM_TEST_BACKENDS?.split(',');
-  const list: Available[] = [{ name: 'cpu', backend: createCpuBackend() }];
+  // dequantize-then-f32 for q8/q4 weights everywhere: the CPU decode GEMV's default, x quantized to int8, is
+  // checked against its own exact reference in cpu-quant-int8.test.ts
+  const list: Available[] = [{ name: 'cpu', backend: createCpuBackend({ quantizedActivations: 'f32' }) }];
   if (only && !only.includes('webgpu')) return list.filter((b) => only.includes(b.name));
   try {
     const { createWebGPUBackend } = await import('../../src/backends/webgpu/index.js');

@@ -8,13 +8,20 @@ import { toFloatArray } from './cast.js';
 /**
  * f32 matmul runs WebAssembly SIMD kernels: ../wasm/matmul.wat for m >= 8, ../wasm/gemv.wat for decode
  * sizes, with B in f32, f16, bf16, or q8/q4 (read packed: gemv-q8.wat / gemv-q4.wat dequantize in registers,
- * the GEMM unpacks a band of B at a time with unpack.wat). Where those do not apply (no SIMD, a transposed multi-row A of few rows) and in the f64
- * reference mode, a blocked TypeScript kernel: the general path packs A as [m, k] and B as Bᵀ [n, k] rows so that
+ * the GEMM unpacks a band of B at a time with unpack.wat; the decode x @ Wᵀ takes gemv-qdot.wat's integer dot
+ * products with x quantized to int8 unless `activations` is 'f32'). Where those do not apply (no SIMD, a
+ * transposed multi-row A of few rows) and in the f64 reference mode, a blocked TypeScript kernel: the general path packs A as [m, k] and B as Bᵀ [n, k] rows so that
  * every output is a dot product of two contiguous rows, and computes 4x4 output tiles with 16 register
  * accumulators (8 loads per 16 multiply-adds). Small m (decode GEMV) with B [k, n] skips packing and runs
  * row-axpy loops instead, which stream B once.
  */
-export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
+export function matmul(
+  a: Storage,
+  b: Storage,
+  out: Storage,
+  p: MatmulParams,
+  activations: 'int8' | 'f32' = 'int8',
+): void {
   const A = floats(a);
   const C = floats(out);
   const { m, n, k } = p;
@@ -36,8 +43,8 @@ export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): v
     ] as const;
   if (wasm && m < 8) {
     const batch = { count: p.batch, aStride: p.aBatchStride, bStride: p.bBatchStride };
-    if (wasmGemv(...operands(p.aOffset ?? 0, p.bOffset ?? 0), C as Float32Array, 0, m, n, k, b, batch))
-      return;
+    const [aOperand, bOperand] = operands(p.aOffset ?? 0, p.bOffset ?? 0);
+    if (wasmGemv(aOperand, bOperand, C as Float32Array, 0, m, n, k, b, batch, activations)) return;
   }
   for (let batch = 0; batch < p.batch; batch++) {
     const aOff = (p.aOffset ?? 0) + batch * p.aBatchStride;

@@ -5,6 +5,7 @@ import { type KernelSet, type Lanes, onLanes } from '../threads/lanes.js';
 import { sharedMemory } from '../threads/pool.js';
 import { gemvQ4WasmBase64, gemvQ4WasmSharedBase64 } from './gemv-q4-wasm.js';
 import { gemvQ8WasmBase64, gemvQ8WasmSharedBase64 } from './gemv-q8-wasm.js';
+import { gemvQdotWasmBase64, gemvQdotWasmSharedBase64 } from './gemv-qdot-wasm.js';
 import { gemvWasmBase64, gemvWasmSharedBase64 } from './gemv-wasm.js';
 import {
   decode16,
@@ -48,6 +49,7 @@ function instantiateGemv(memory: WebAssembly.Memory): GemvModule | null {
       [gemvWasmBase64, gemvWasmSharedBase64],
       [gemvQ8WasmBase64, gemvQ8WasmSharedBase64],
       [gemvQ4WasmBase64, gemvQ4WasmSharedBase64],
+      [gemvQdotWasmBase64, gemvQdotWasmSharedBase64],
     ],
     memory,
   );
@@ -243,12 +245,17 @@ const VALUES_PER_LANE = 1 << 15;
 /** Lanes a product may use (workers hold at most this many block-sum areas in the scratch). */
 const MAX_LANES = 64;
 
+const align4 = (floats: number) => Math.ceil(floats / 4) * 4;
+/** Floats of a row of x quantized by quantize_x8 (gemv-qdot.wat): i16 codes [k], then d and Σx [k/32] each. */
+const quantizedRowFloats = (k: number) => align4(k / 2 + (2 * k) / QUANT_BLOCK);
+
 /**
- * Floats of scratch at the start of the memory for `rows` products: x [rows][k], y [rows][n], then one area per
- * lane for the q4 kernel (the block sums of x and a row's scales, k/32 floats each).
+ * Floats of scratch at the start of the memory for `rows` products: x [rows][k], y [rows][n], x quantized
+ * [rows][quantizedRowFloats(k)], then one area per lane for the q8/q4 kernels (the block sums of x and a row's
+ * scales, k/32 floats each).
  */
 const scratchFloats = (rows: number, n: number, k: number, lanes: number) =>
-  Math.ceil((rows * (k + n) + lanes * 2 * (k / QUANT_BLOCK)) / 4) * 4;
+  align4(rows * (k + n)) + rows * quantizedRowFloats(k) + align4(lanes * 2 * (k / QUANT_BLOCK));
 
 /**
  * C[cOffset..] ([m, n]) = A [m, k] · op(B), for each of `batch.count` products; false when wasm is unavailable
@@ -256,6 +263,12 @@ const scratchFloats = (rows: number, n: number, k: number, lanes: number) =>
  * `b.data`): given, B may be made resident. The rows of a call (every row of every batch) run as one job of the
  * worker pool where they fit the arena's scratch, each lane taking a band of output columns of every row, so the
  * many tiny per-head products of the absorbed decode cost one dispatch, not one each.
+ *
+ * `activations` says how x @ Wᵀ over q8/q4 weights is computed: 'int8' quantizes each row of x to int8 per block
+ * of 32 once per call and takes integer dot products with the codes (gemv-qdot.wat, llama.cpp's way: 1.4-2.8x
+ * the weights per second, and each element of x moved by up to half its block's step, max|x|/254); 'f32'
+ * multiplies the codes by x in f32 (gemv-q8.wat, gemv-q4.wat: dequantize-then-f32 accuracy). x @ W always takes
+ * the f32 kernels.
  */
 export function wasmGemv(
   a: MatrixOperand,
@@ -267,8 +280,10 @@ export function wasmGemv(
   k: number,
   storage?: Storage,
   batch: GemvBatch = ONE,
+  activations: 'int8' | 'f32' = 'int8',
 ): boolean {
   if (a.transposed && m > 1) return false;
+  const int8 = activations === 'int8' && isQuantized(b.dtype) && b.transposed;
   if (isQuantized(b.dtype)) {
     const aligned = (elements: number) => elements % QUANT_BLOCK === 0;
     if (!(aligned(b.transposed ? k : n) && aligned(b.offset) && aligned(batch.bStride))) return false;
@@ -276,7 +291,9 @@ export function wasmGemv(
   const resident = b.dtype === 'f16' ? null : inArena(b.data, storage);
   if (resident !== null && scratchFloats(1, n, k, MAX_LANES) * 4 <= ARENA_SCRATCH_BYTES) {
     const { arena, view } = resident;
-    const perJob = Math.floor((ARENA_SCRATCH_BYTES / 4 - scratchFloats(0, n, k, MAX_LANES)) / (k + n));
+    const perJob = Math.floor(
+      (ARENA_SCRATCH_BYTES / 4 - scratchFloats(0, n, k, MAX_LANES) - 4) / (k + n + quantizedRowFloats(k)),
+    );
     multiply(
       arena.kernels,
       arena.floats,
@@ -290,6 +307,7 @@ export function wasmGemv(
       k,
       batch,
       perJob,
+      int8,
     );
     return true;
   }
@@ -298,7 +316,7 @@ export function wasmGemv(
   for (let t = 0; t < batch.count; t++) {
     const at = { ...a, offset: a.offset + t * batch.aStride };
     const bt = { ...b, data: resident?.view ?? b.data, offset: b.offset + t * batch.bStride };
-    streamed(streaming, at, bt, c, cOffset + t * m * n, m, n, k);
+    streamed(streaming, at, bt, c, cOffset + t * m * n, m, n, k, int8);
   }
   return true;
 }
@@ -316,6 +334,7 @@ function streamed(
   m: number,
   n: number,
   k: number,
+  int8: boolean,
 ) {
   const size = k * n;
   const bBase = scratchFloats(m, n, k, 1); // f32 units, 16-byte aligned
@@ -331,7 +350,7 @@ function streamed(
       new Uint8Array(mem.buffer),
       bBase * 4,
     );
-    multiply(mod, mem, a, { ...b, offset: 0, size }, bBase * 4, c, cOffset, m, n, k, ONE, m);
+    multiply(mod, mem, a, { ...b, offset: 0, size }, bBase * 4, c, cOffset, m, n, k, ONE, m, int8);
     return;
   }
   const bf16 = dtype === 'bf16';
@@ -340,12 +359,12 @@ function streamed(
   else if (bf16) new Uint16Array(mem.buffer, bBase * 4, size).set(data.subarray(b.offset, b.offset + size));
   else decode16(data as Uint16Array, b.offset, size, 'f16', mem.subarray(bBase, bBase + size));
   const staged = { ...b, offset: 0, dtype: bf16 ? ('bf16' as const) : ('f32' as const) };
-  multiply(mod, mem, a, staged, bBase * 4, c, cOffset, m, n, k, ONE, m);
+  multiply(mod, mem, a, staged, bBase * 4, c, cOffset, m, n, k, ONE, m, false);
 }
 
 /**
  * Every row of A of every batch through the kernel for B's dtype and layout (B's storage at byte `base`), `perJob`
- * rows at a time: their x rows written to the scratch, then one job in which each lane computes its band of
+ * rows at a time: their x rows written to the scratch (and quantized when `int8`), then one job in which each lane computes its band of
  * columns of each row (four rows of one product at a time over an f32 Bᵀ, gemv_t4), then their y rows copied out.
  */
 function multiply(
@@ -361,6 +380,7 @@ function multiply(
   k: number,
   batch: GemvBatch,
   perJob: number,
+  int8: boolean,
 ) {
   const rows = batch.count * m;
   const readRow = rowReader(a, k);
@@ -369,11 +389,16 @@ function multiply(
   // output columns go to lanes in units of 4 (whole blocks for a quantized B [k, n]): no column is split
   const unit = isQuantized(b.dtype) && !b.transposed ? QUANT_BLOCK : 4;
   const fourRows = b.dtype === 'f32' && b.transposed;
+  const rowFloats = quantizedRowFloats(k);
   for (let r0 = 0; r0 < rows; r0 += perJob) {
     const count = Math.min(perJob, rows - r0);
     const yBase = count * k;
-    const sums = yBase + count * n;
+    const quantized = align4(yBase + count * n);
+    const sums = quantized + count * rowFloats;
     for (let r = 0; r < count; r++) mem.set(readRow(aRow(r0 + r)), r * k);
+    // each row of x quantized once per call, here, for all lanes
+    const xq = (r: number) => (quantized + r * rowFloats) * 4;
+    if (int8) for (let r = 0; r < count; r++) mod.fns.quantize_x8(r * k * 4, xq(r), k);
     onLanes(mod, maxLanes, (lanes) => {
       const units = Math.ceil(n / unit);
       for (let lane = 0; lane < lanes.count; lane++) {
@@ -391,7 +416,7 @@ function multiply(
             r += 4;
             continue;
           }
-          columns(lanes, lane, b, base, offset, n, k, r * k * 4, y, j0, j1, xs);
+          columns(lanes, lane, b, base, offset, n, k, int8 ? xq(r) : r * k * 4, y, j0, j1, xs, int8);
           r++;
         }
       }
@@ -403,9 +428,9 @@ function multiply(
 }
 
 /**
- * Lane `lane` computes y[j0..j1) of x · op(B) (x, y, xs byte pointers; y already offset to column j0), B's
- * matrix at element `offset` of its storage at byte `base`. Each column's arithmetic does not depend on the band
- * it falls in, so any split gives the one-lane result bit for bit.
+ * Lane `lane` computes y[j0..j1) of x · op(B) (x, y, xs byte pointers; y already offset to column j0; x as
+ * quantize_x8 wrote it when `int8`), B's matrix at element `offset` of its storage at byte `base`. Each column's
+ * arithmetic does not depend on the band it falls in, so any split gives the one-lane result bit for bit.
  */
 function columns(
   lanes: Lanes,
@@ -420,13 +445,16 @@ function columns(
   j0: number,
   j1: number,
   xs: number,
+  int8: boolean,
 ): void {
   const { dtype, transposed } = b;
   const cols = j1 - j0;
   const at = offset + (transposed ? j0 * k : j0);
   if (dtype === 'q8' || dtype === 'q4') {
     const p = quantPointers(base, b.size as number, dtype, at);
-    if (dtype === 'q8') {
+    if (int8 && dtype === 'q8') lanes.call(lane, 'gemv_t_q8_dot', x, p.q, p.scales, y, k, cols, xs);
+    else if (int8) lanes.call(lane, 'gemv_t_q4_dot', x, p.q, p.scales, p.mins, y, k, cols, xs);
+    else if (dtype === 'q8') {
       if (transposed) lanes.call(lane, 'gemv_t_q8', x, p.q, p.scales, y, k, cols);
       else lanes.call(lane, 'gemv_n_q8', x, p.q, p.scales, y, k, cols, n);
     } else if (transposed) lanes.call(lane, 'gemv_t_q4', x, p.q, p.scales, p.mins, y, k, cols, xs);
