@@ -35,7 +35,7 @@ export interface CpuBackendOptions {
   /**
    * How the decode GEMV (m < 8) computes x @ Wᵀ over q8/q4 weights: 'int8' (default) quantizes each row of x to
    * int8 per block of 32 (Q8_0: d = max|x|/127) and takes integer dot products with the weight codes, as
-   * llama.cpp does (1.4-2.8x faster; each element of x moves by up to max|x|/254 of its block); 'f32'
+   * llama.cpp does (1.4-2.4x faster; each element of x moves by up to max|x|/254 of its block); 'f32'
    * multiplies the codes by x in f32 (dequantize-then-f32 accuracy). Other products are unaffected.
    */
   quantizedActivations?: 'int8' | 'f32';

@@ -265,7 +265,7 @@ const scratchFloats = (rows: number, n: number, k: number, lanes: number) =>
  * many tiny per-head products of the absorbed decode cost one dispatch, not one each.
  *
  * `activations` says how x @ Wᵀ over q8/q4 weights is computed: 'int8' quantizes each row of x to int8 per block
- * of 32 once per call and takes integer dot products with the codes (gemv-qdot.wat, llama.cpp's way: 1.4-2.8x
+ * of 32 once per call and takes integer dot products with the codes (gemv-qdot.wat, llama.cpp's way: 1.4-2.4x
  * the weights per second, and each element of x moved by up to half its block's step, max|x|/254); 'f32'
  * multiplies the codes by x in f32 (gemv-q8.wat, gemv-q4.wat: dequantize-then-f32 accuracy). x @ W always takes
  * the f32 kernels.
