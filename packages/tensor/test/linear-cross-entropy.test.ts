@@ -28,12 +28,12 @@ const mask = () =>
 
 async function lossAndGrads(
   loss: (x: Tensor, w: Tensor) => Tensor,
-  half = false,
+  weightDType: 'f32' | 'f16' | 'bf16',
 ): Promise<{ loss: number; dx: Float32Array; dw: Float32Array }> {
   const x = randn([n, d], { seed: 3, requiresGrad: true });
   const w = randn([v, d], { seed: 4, requiresGrad: true });
   const l = tidy(() => {
-    const y = loss(x, half ? cast(w, 'f16') : w);
+    const y = loss(x, weightDType === 'f32' ? w : cast(w, weightDType));
     y.backward();
     return y;
   });
@@ -53,16 +53,16 @@ function expectClose(a: Float32Array, b: Float32Array): void {
 }
 
 describe('linearCrossEntropy', () => {
-  for (const half of [false, true]) {
-    it(`gives the unfused loss and gradients over several chunks (${half ? 'f16' : 'f32'} weight)`, async () => {
+  for (const weightDType of ['f32', 'f16', 'bf16'] as const) {
+    it(`gives the unfused loss and gradients over several chunks (${weightDType} weight)`, async () => {
       const opts = () => ({ mask: mask() });
       const fused = await lossAndGrads(
         (x, w) => linearCrossEntropy(x, w, targets(), { ...opts(), chunkRows: 7 }),
-        half,
+        weightDType,
       );
       const plain = await lossAndGrads(
         (x, w) => crossEntropy(matmul(x, w, { transposeB: true }), targets(), opts()),
-        half,
+        weightDType,
       );
       expect(fused.loss).toBeCloseTo(plain.loss, 5);
       expectClose(fused.dx, plain.dx);
