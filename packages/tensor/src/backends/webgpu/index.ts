@@ -59,11 +59,17 @@ export async function createWebGPUBackend(
   opts: BackendOptions & { variants?: Partial<KernelVariants> } = {},
 ): Promise<WebGPUBackend> {
   const { device, owned } = await acquireDevice(opts);
+  const software = isSoftwareDevice(device);
+  let variants: KernelVariants;
+  try {
+    variants = applyOverrides(device, chooseVariants(device, software), opts.variants);
+  } catch (e) {
+    if (owned) device.destroy();
+    throw e;
+  }
   const health = new DeviceHealth(device);
   const pool = new BufferPool(device, health);
   const encoder = new Encoder(device, pool, health);
-  const software = isSoftwareDevice(device);
-  const variants = applyOverrides(device, chooseVariants(device, software), opts.variants);
   const ctx: KernelContext = { device, encoder, pool, health, software, variants };
   let destroyed = false;
 
