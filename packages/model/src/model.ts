@@ -167,10 +167,21 @@ export class YoutuModel {
     mode: (layer: number) => AttentionMode,
   ): Tensor {
     const c = this.config;
+    const inference = mode(0).kind !== 'full';
     let x = gather(this.weight('model.embed_tokens.weight'), ids);
     for (let l = 0; l < c.numHiddenLayers; l++) {
       const prefix = `model.layers.${l}.`;
-      x = decoderLayer(c, (suffix) => this.weight(prefix + suffix), x, batch, positions, mode(l));
+      const layer = () =>
+        decoderLayer(c, (suffix) => this.weight(prefix + suffix), x, batch, positions, mode(l));
+      if (!inference) {
+        x = layer();
+        continue;
+      }
+      // without autograd a layer's intermediates die with it: a 512-token prefill of the 2B model would otherwise
+      // hold every layer's activations (GBs) until the step ends
+      const next = tidy(layer);
+      x.dispose();
+      x = next;
     }
     return rmsNorm(x, this.weight('model.norm.weight'), c.rmsNormEps);
   }
