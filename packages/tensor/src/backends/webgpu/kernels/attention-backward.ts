@@ -8,7 +8,9 @@ import {
   blockHead,
   entry,
   fmaChain,
+  keyTiles,
   loadRow,
+  openKeyTileLoop,
   perRow,
   prelude,
   range,
@@ -38,14 +40,9 @@ function queryCode(p: AttentionParams, t: TileSource): string {
 @group(0) @binding(6) var<storage, read> o: array<f32>;
 ${output('dq', 7)}
 ${output('dsum', 8)}
-${tileDecls(t, [
-  ['kt', D],
-  ['vt', DV],
-])}
+${tileDecls(t, keyTiles(p))}
 ${entry(t)} {
   ${blockHead(t, 'tq()', 'heads()')}
-  let b = bh / heads(); let h = bh % heads();
-  let kvbase = (b * kv_heads() + kv_head(h)) * tk();
   ${rows(
     (r) => `let i${r} = first + lane + ${r * W}u; let lim${r} = visible(min(i${r}, tq() - 1u));
     let row${r} = bh * tq() + min(i${r}, tq() - 1u);
@@ -63,15 +60,7 @@ ${entry(t)} {
       .map((c) => `var dq${r}_${c} = 0.0;`)
       .join(' ')}`,
   )}
-  let kend = visible(min(first + ${W * t.rows - 1}u, tq() - 1u));
-  for (var j0 = 0u; j0 < kend; j0 += ${W}u) {
-    let jl = kvbase + min(j0 + lane, tk() - 1u);
-    ${loadRow('kt', 'k', 'jl', D)}
-    ${loadRow('vt', 'v', 'jl', DV)}
-    ${share(t, [
-      ['kt', D],
-      ['vt', DV],
-    ])}
+  ${openKeyTileLoop(p, t)}
     ${rows((r) =>
       range(W)
         .map(

@@ -148,23 +148,42 @@ export function blockCount(t: TileSource, heads: number, n: number): number {
   return heads * Math.ceil(n / (t.width * t.rows));
 }
 
+/** The tiles of the query-row kernels (forward, dq): rows of k and of v. */
+export function keyTiles(p: AttentionParams): [string, number][] {
+  return [
+    ['kt', p.d],
+    ['vt', p.dv],
+  ];
+}
+
+/**
+ * Opens the key-tile loop of the query-row kernels (forward, dq) for head `bh`: tiles of W keys up to
+ * the last key the block's last row sees, each lane loading one key's k and v rows, then shared as
+ * x_kt / x_vt. The caller writes the loop body and closes it.
+ */
+export function openKeyTileLoop(p: AttentionParams, t: TileSource): string {
+  const W = t.width;
+  return `let b = bh / heads(); let h = bh % heads();
+  let kvbase = (b * kv_heads() + kv_head(h)) * tk();
+  let kend = visible(min(first + ${W * t.rows - 1}u, tq() - 1u));
+  for (var j0 = 0u; j0 < kend; j0 += ${W}u) {
+    let jl = kvbase + min(j0 + lane, tk() - 1u);
+    ${loadRow('kt', 'k', 'jl', p.d)}
+    ${loadRow('vt', 'v', 'jl', p.dv)}
+    ${share(t, keyTiles(p))}`;
+}
+
 export function forwardCode(p: AttentionParams, t: TileSource): string {
   const { d: D, dv: DV } = p;
   const W = t.width;
-  const R = W * t.rows;
   const rows = (f: (r: number) => string) => perRow(t, f);
   const s = (r: number, jj: number) => `s${r}_${jj}`;
   return `${prelude(t)}
 ${output('out', 4)}
 ${output('lse', 5)}
-${tileDecls(t, [
-  ['kt', D],
-  ['vt', DV],
-])}
+${tileDecls(t, keyTiles(p))}
 ${entry(t)} {
   ${blockHead(t, 'tq()', 'heads()')}
-  let b = bh / heads(); let h = bh % heads();
-  let kvbase = (b * kv_heads() + kv_head(h)) * tk();
   let ninf = -inf();
   ${rows((r) => `let i${r} = first + lane + ${r * W}u; let lim${r} = visible(min(i${r}, tq() - 1u)); var m${r} = ninf; var l${r} = 0.0;`)}
   ${rows((r) => loadRow(`q${r}_`, 'q', `bh * tq() + min(i${r}, tq() - 1u)`, D, ' * scale()'))}
@@ -173,15 +192,7 @@ ${entry(t)} {
       .map((c) => `var acc${r}_${c} = 0.0;`)
       .join(' '),
   )}
-  let kend = visible(min(first + ${R - 1}u, tq() - 1u));
-  for (var j0 = 0u; j0 < kend; j0 += ${W}u) {
-    let jl = kvbase + min(j0 + lane, tk() - 1u);
-    ${loadRow('kt', 'k', 'jl', D)}
-    ${loadRow('vt', 'v', 'jl', DV)}
-    ${share(t, [
-      ['kt', D],
-      ['vt', DV],
-    ])}
+  ${openKeyTileLoop(p, t)}
     ${rows((r) =>
       range(W)
         .map(
