@@ -27,6 +27,12 @@ export interface KernelVariants {
    */
   latentSplitAt: number;
   latentChunk: number;
+  /**
+   * Mixed precision, off unless asked for (needs `shader-f16`): the attention forward takes its products
+   * in f16 (q, the k/v tiles and the probabilities rounded to f16) and sums them, and keeps the softmax
+   * statistics, in f32. The attention backward and every other op stay f32.
+   */
+  f16: boolean;
 }
 
 export function chooseVariants(device: GPUDevice, software: boolean): KernelVariants {
@@ -38,6 +44,7 @@ export function chooseVariants(device: GPUDevice, software: boolean): KernelVari
     // A software adapter runs a workgroup per CPU core at a time: splitting pays only on long contexts.
     latentSplitAt: software ? 4096 : 1024,
     latentChunk: software ? 2048 : 256,
+    f16: false,
   };
 }
 
@@ -57,6 +64,9 @@ export function applyOverrides(
     throw new BackendError(
       `variants.subgroupSize ${v.subgroupSize}: the adapter's fixed subgroup size is ${chosen.subgroupSize ?? 'none'}`,
     );
+  }
+  if (v.f16 && !device.features.has('shader-f16')) {
+    throw new BackendError('variants.f16 needs the shader-f16 feature, which this device lacks');
   }
   const maxThreads = device.limits.maxComputeInvocationsPerWorkgroup;
   if (!Number.isInteger(v.attentionTile) || v.attentionTile < 1 || v.attentionTile > maxThreads) {

@@ -22,6 +22,11 @@ export interface TileSource {
   width: number;
   /** Rows each thread owns. */
   rows: number;
+  /**
+   * Mixed precision (forward only, `shader-f16`): q, the shared k/v tiles and P rounded to f16 and their
+   * products taken in f16, summed in f32; the softmax statistics stay f32.
+   */
+  f16?: boolean;
 }
 
 /**
@@ -56,9 +61,15 @@ fn visible(i: u32) -> u32 {
 export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 const lines = (n: number, f: (i: number) => string) => range(n).map(f).join('\n');
 
-/** `let ${name}${c} = buf[row * width + c]${suffix}` for c < width. */
-export function loadRow(name: string, buf: string, row: string, width: number, suffix = ''): string {
-  return `let ${name}base = (${row}) * ${width}u;\n${lines(width, (c) => `let ${name}${c} = ${buf}[${name}base + ${c}u]${suffix};`)}`;
+/** `let ${name}${c} = wrap(buf[row * width + c])` for c < width. */
+export function loadRow(
+  name: string,
+  buf: string,
+  row: string,
+  width: number,
+  wrap = (e: string) => e,
+): string {
+  return `let ${name}base = (${row}) * ${width}u;\n${lines(width, (c) => `let ${name}${c} = ${wrap(`${buf}[${name}base + ${c}u]`)};`)}`;
 }
 
 /** fma(a(n-1), b(n-1), ... fma(a(0), b(0), init)): one SSA expression (no per-step masked store). */
@@ -67,9 +78,10 @@ export function fmaChain(
   a: (i: number) => string,
   b: (i: number) => string,
   init: string,
+  f16 = false,
 ): string {
   let e = init;
-  for (let i = 0; i < n; i++) e = `fma(${a(i)}, ${b(i)}, ${e})`;
+  for (let i = 0; i < n; i++) e = f16 ? `(${e} + f32(${a(i)} * ${b(i)}))` : `fma(${a(i)}, ${b(i)}, ${e})`;
   return e;
 }
 
@@ -81,7 +93,10 @@ export function perRow(t: TileSource, statement: (r: number) => string): string 
 /** Workgroup arrays for the tiles `names` of `widths` columns (none for subgroup sharing). */
 export function tileDecls(t: TileSource, tiles: [string, number][]): string {
   if (t.kind === 'subgroup') return '';
-  return tiles.map(([name, cols]) => `var<workgroup> t_${name}: array<f32, ${t.width * cols}>;`).join('\n');
+  const type = t.f16 ? 'f16' : 'f32';
+  return tiles
+    .map(([name, cols]) => `var<workgroup> t_${name}: array<${type}, ${t.width * cols}>;`)
+    .join('\n');
 }
 
 /**
@@ -130,7 +145,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 }
 
 export function prelude(t: TileSource): string {
-  return `${t.kind === 'subgroup' ? 'enable subgroups;\n' : ''}${PARAMS_WGSL}${ATTENTION_WGSL}`;
+  const enable = `${t.f16 ? 'enable f16;\n' : ''}${t.kind === 'subgroup' ? 'enable subgroups;\n' : ''}`;
+  return `${enable}${PARAMS_WGSL}${ATTENTION_WGSL}`;
 }
 
 /** Binds `bh` (batch·head) and `first` (first row) of this workgroup, on ceil(n / R) blocks per head. */
@@ -147,6 +163,9 @@ export function blockHead(t: TileSource, n: string, heads: string): string {
 export function blockCount(t: TileSource, heads: number, n: number): number {
   return heads * Math.ceil(n / (t.width * t.rows));
 }
+
+/** Rounds an f32 expression to f16 in mixed precision. */
+export const half = (t: TileSource) => (e: string) => (t.f16 ? `f16(${e})` : e);
 
 /** The tiles of the query-row kernels (forward, dq): rows of k and of v. */
 export function keyTiles(p: AttentionParams): [string, number][] {
@@ -168,8 +187,8 @@ export function openKeyTileLoop(p: AttentionParams, t: TileSource): string {
   let kend = visible(min(first + ${W * t.rows - 1}u, tq() - 1u));
   for (var j0 = 0u; j0 < kend; j0 += ${W}u) {
     let jl = kvbase + min(j0 + lane, tk() - 1u);
-    ${loadRow('kt', 'k', 'jl', p.d)}
-    ${loadRow('vt', 'v', 'jl', p.dv)}
+    ${loadRow('kt', 'k', 'jl', p.d, half(t))}
+    ${loadRow('vt', 'v', 'jl', p.dv, half(t))}
     ${share(t, keyTiles(p))}`;
 }
 
@@ -186,7 +205,7 @@ ${entry(t)} {
   ${blockHead(t, 'tq()', 'heads()')}
   let ninf = -inf();
   ${rows((r) => `let i${r} = first + lane + ${r * W}u; let lim${r} = visible(min(i${r}, tq() - 1u)); var m${r} = ninf; var l${r} = 0.0;`)}
-  ${rows((r) => loadRow(`q${r}_`, 'q', `bh * tq() + min(i${r}, tq() - 1u)`, D, ' * scale()'))}
+  ${rows((r) => loadRow(`q${r}_`, 'q', `bh * tq() + min(i${r}, tq() - 1u)`, D, (e) => half(t)(`${e} * scale()`)))}
   ${rows((r) =>
     range(DV)
       .map((c) => `var acc${r}_${c} = 0.0;`)
@@ -202,6 +221,7 @@ ${entry(t)} {
               (c) => `q${r}_${c}`,
               (c) => `x_kt${jj}_${c}`,
               '0.0',
+              t.f16,
             )}, j0 + ${jj}u < lim${r});`,
         )
         .join('\n    '),
@@ -225,9 +245,10 @@ ${entry(t)} {
           (c) =>
             `acc${r}_${c} = ${fmaChain(
               W,
-              (jj) => `p${r}_${jj}`,
+              (jj) => half(t)(`p${r}_${jj}`),
               (jj) => `x_vt${jj}_${c}`,
               `acc${r}_${c} * a${r}`,
+              t.f16,
             )};`,
         )
         .join('\n    '),

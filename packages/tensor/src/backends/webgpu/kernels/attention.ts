@@ -10,14 +10,19 @@ import { attentionParams, blockCount, forwardCode, type TileSource } from './att
  * plus two words a row). Each thread owns two rows for heads up to 64 wide, one past that (its row
  * vectors and accumulators live in registers).
  */
-export function attentionTiles(ctx: KernelContext, p: AttentionParams, tiles: number): TileSource {
+export function attentionTiles(
+  ctx: KernelContext,
+  p: AttentionParams,
+  tiles: number,
+  f16 = false,
+): TileSource {
   const { attention, subgroupSize, attentionTile } = ctx.variants;
   const rows = Math.max(p.d, p.dv) > 64 ? 1 : 2;
-  if (attention === 'subgroup' && subgroupSize) return { kind: 'subgroup', width: subgroupSize, rows };
-  const rowBytes = (tiles * Math.max(p.d, p.dv) + 2) * 4;
+  if (attention === 'subgroup' && subgroupSize) return { kind: 'subgroup', width: subgroupSize, rows, f16 };
+  const rowBytes = (tiles * Math.max(p.d, p.dv) + 2) * (f16 ? 2 : 4);
   let width = attentionTile;
   while (width > 1 && width * rowBytes > ctx.device.limits.maxComputeWorkgroupStorageSize) width >>= 1;
-  return { kind: 'workgroup', width, rows };
+  return { kind: 'workgroup', width, rows, f16 };
 }
 
 /** out [batch, heads, tq, dv] and lse [batch, heads, tq] (see Kernels.attention). */
@@ -31,7 +36,14 @@ export function attention(
   p: AttentionParams,
 ): void {
   if (p.batch * p.heads * p.tq === 0) return;
-  const t = attentionTiles(ctx, p, 2);
+  const t = attentionTiles(ctx, p, 2, ctx.variants.f16);
   const groups = grid2d(blockCount(t, p.batch * p.heads, p.tq));
-  launch(ctx, `attention (${t.kind})`, forwardCode(p, t), attentionParams(p), [q, k, v, out, lse], groups);
+  launch(
+    ctx,
+    `attention (${t.kind}${t.f16 ? ', f16' : ''})`,
+    forwardCode(p, t),
+    attentionParams(p),
+    [q, k, v, out, lse],
+    groups,
+  );
 }
