@@ -141,6 +141,34 @@ describe.runIf(base)('webgpu kernel variants', { timeout: 300_000 }, () => {
     },
   );
 
+  it('matmul with and without the subgroup kernel gives the reference results', async () => {
+    const plain = await withVariants({ subgroupSize: null });
+    expect(plain.variants.attention).toBe('workgroup');
+    const shapes = [
+      { batch: 2, m: 70, n: 44, k: 36, transposeA: false, transposeB: false },
+      { batch: 1, m: 130, n: 70, k: 12, transposeA: false, transposeB: true },
+    ];
+    for (const be of [base!, plain]) {
+      for (const shape of shapes) {
+        const p = { ...shape, aBatchStride: shape.m * shape.k, bBatchStride: 0 };
+        const [a, b] = [rand(shape.batch * shape.m * shape.k), rand(shape.k * shape.n)];
+        const results: Float32Array[] = [];
+        for (const backend of [be, reference]) {
+          const [sa, sb] = [upload(backend, a), upload(backend, b)];
+          const out = backend.alloc(shape.batch * shape.m * shape.n, 'f32');
+          backend.matmul(sa, sb, out, p);
+          results.push((await backend.read(out)) as Float32Array);
+          for (const st of [sa, sb, out]) backend.free(st);
+        }
+        expectClose(
+          results[0]!,
+          results[1]!,
+          `matmul ${JSON.stringify(shape)} subgroup ${be.variants.subgroupSize}`,
+        );
+      }
+    }
+  });
+
   it('rejects variants the device cannot run', async () => {
     const noSubgroups = { attention: 'subgroup', subgroupSize: null } as const;
     await expect(withVariants(noSubgroups)).rejects.toThrow(BackendError);

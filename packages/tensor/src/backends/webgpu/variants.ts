@@ -10,7 +10,8 @@ import { fixedSubgroupSize } from './kernels/matmul-subgroup.js';
 export interface KernelVariants {
   /**
    * The subgroup size kernels may rely on: the adapter's min and max subgroup sizes agree (4 or more)
-   * and the device has the `subgroups` feature; null otherwise.
+   * and the device has the `subgroups` feature; null otherwise. It selects the subgroup matmul (software
+   * adapters) and the subgroup attention tiles; null forces the kernels without subgroups.
    */
   subgroupSize: number | null;
   /**
@@ -55,6 +56,8 @@ export function applyOverrides(
   overrides: Partial<KernelVariants> = {},
 ): KernelVariants {
   const v = { ...chosen, ...overrides };
+  // Turning the subgroup kernels off turns off the attention tiles that rely on them, unless named too.
+  if (overrides.subgroupSize === null && overrides.attention === undefined) v.attention = 'workgroup';
   if (v.attention === 'subgroup' && !v.subgroupSize) {
     throw new BackendError(
       "variants.attention 'subgroup' needs a fixed subgroup size (the subgroups feature with subgroupMinSize == subgroupMaxSize); this adapter has none",

@@ -4,7 +4,7 @@ import { type KernelContext, launch } from '../context.js';
 import { grid2d, input, output, PARAMS_WGSL } from '../wgsl.js';
 import { fill } from './fill.js';
 import { matmulQuantGemv } from './matmul-quant.js';
-import { fixedSubgroupSize, matmulSubgroup } from './matmul-subgroup.js';
+import { matmulSubgroup } from './matmul-subgroup.js';
 import { MATMUL_PLANES, matmulParams, matmulVec4, vec4Eligible } from './matmul-vec4.js';
 
 /** Output tile per workgroup (TILE x TILE), reduction slice per step, and outputs per thread (PER x PER). */
@@ -172,7 +172,7 @@ export function matmul(ctx: KernelContext, a: Storage, b: Storage, out: Storage,
   // Software adapters run barrier-free register-blocked kernels (the subgroup one where subgroups have
   // a fixed size, except for GEMV); GPUs the shared-memory tiles.
   if (ctx.software && vec4Eligible(p, b)) {
-    const subgroup = p.m > 1 ? fixedSubgroupSize(ctx.device) : null;
+    const subgroup = p.m > 1 ? ctx.variants.subgroupSize : null;
     if (subgroup) matmulSubgroup(ctx, a, b, out, p, subgroup);
     else matmulVec4(ctx, a, b, out, p);
     return;
