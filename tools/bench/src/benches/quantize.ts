@@ -37,13 +37,13 @@ const RECIPE = {
   seed: 1,
   vocab: 2048,
   tokenizerDocsPerDomain: 300,
-  // one 64-token row per step: for a model this far from converged more updates beat bigger batches, and the
-  // machine's 2 shared cores allow about 2k training tokens in the ~10 minutes this bench spends on training
+  // one 64-token row per step: for a model this far from converged more updates beat bigger batches; 120 steps
+  // take ~13 min on this machine's 2 shared cores at a load of ~9 (~45 min at a load of 20)
   seqLen: 64,
   rows: 1,
   microBatches: 1,
-  // AGENTLM_BENCH_QUANTIZE_STEPS trains longer where the machine allows (40 steps take ~15 min at a load of 20)
-  steps: Number(process.env.AGENTLM_BENCH_QUANTIZE_STEPS ?? 40),
+  // AGENTLM_BENCH_QUANTIZE_STEPS trains longer (or shorter) where the machine allows
+  steps: Number(process.env.AGENTLM_BENCH_QUANTIZE_STEPS ?? 120),
   // 1.5e-3 spiked the loss (7.7 -> 12.7) right after warm-up at this batch size; a lower peak and longer warm-up hold
   peakLr: 8e-4,
   warmupSteps: 6,
