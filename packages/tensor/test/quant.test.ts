@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   createCpuBackend,
+  crossEntropy,
   dequantize,
   f16BitsToF32,
   gather,
+  linearCrossEntropy,
   matmul,
   QUANT_BLOCK,
   type QuantizedDType,
@@ -120,5 +122,15 @@ describe.each(schemes)('%s tensors on the f64 reference', (dtype) => {
     expect([...(await matmul(xn, wq).data())]).toEqual([...(await matmul(xn, wf).data())]);
     const ids = tensor(new Int32Array([5, 0, 63, 5]), [4], { backend });
     expect([...(await gather(wq, ids).data())]).toEqual([...(await gather(wf, ids).data())]);
+  });
+
+  it('is accepted as the fused head of linearCrossEntropy (the loss of a quantized model)', async () => {
+    const [v, d] = [64, 32];
+    const wq = tensor(weights(v * d, 8), [v, d], { dtype, backend });
+    const x = tensor(weights(3 * d, 9), [3, d], { backend });
+    const targets = tensor(new Int32Array([1, 40, 63]), [3], { backend });
+    const fused = await linearCrossEntropy(x, wq, targets).data();
+    const plain = await crossEntropy(matmul(x, wq.cast('f32'), { transposeB: true }), targets).data();
+    expect(fused[0]).toBeCloseTo(plain[0] as number, 12);
   });
 });

@@ -18,7 +18,7 @@ const CHUNK_VALUES = 4 * 2 ** 20;
 
 /**
  * crossEntropy(x · weightᵀ, targets) without the [N, V] logits: the head (x [..., d] f32, weight [V, d]
- * f32/f16/bf16, e.g. a tied embedding) and the loss run over chunks of token rows, each chunk's logits
+ * f32/f16/bf16 or q8/q4, e.g. a tied embedding) and the loss run over chunks of token rows, each chunk's logits
  * [rows, V] made, turned into loss and gradient, and dropped. Same result and options as crossEntropy.
  *
  * When a gradient is wanted, the forward also computes it: per chunk dLogits = weight·(softmax − onehot)
@@ -37,7 +37,7 @@ export function linearCrossEntropy(
   const ts = mask ? [x, weight, targets, mask] : [x, weight, targets];
   const backend = sameBackend('linearCrossEntropy', ts);
   requireDType('linearCrossEntropy', ts, x, ['f32']);
-  requireDType('linearCrossEntropy', ts, weight, ['f32', 'f16', 'bf16']);
+  requireDType('linearCrossEntropy', ts, weight, ['f32', 'f16', 'bf16', 'q8', 'q4']);
   requireDType('linearCrossEntropy', ts, targets, ['i32']);
   if (mask) requireDType('linearCrossEntropy', ts, mask, ['f32']);
   const d = x.shape[x.rank - 1];
