@@ -61,11 +61,11 @@ export async function trainNano(
   const eos = tokenizer.eosId as number;
   const stream: number[] = [];
   for (const d of docs) {
-    // loops, not push(...ids): a long document's ids would overflow the call stack as arguments
-    const ids =
-      'text' in d
-        ? tokenizer.encode(d.text, { parseSpecialTokens: false })
-        : encodeChat(tokenizer, d.messages, { tools: d.tools }).ids;
+    let ids: readonly number[];
+    if ('text' in d) ids = tokenizer.encode(d.text, { parseSpecialTokens: false });
+    else if ('messages' in d) ids = encodeChat(tokenizer, d.messages, { tools: d.tools }).ids;
+    else continue;
+    // a loop, not push(...ids): a long document's ids would overflow the call stack as arguments
     for (const id of ids) stream.push(id);
     stream.push(eos);
   }
