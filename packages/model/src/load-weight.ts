@@ -8,8 +8,8 @@ import {
 } from '@agentlm/tensor';
 import { CheckpointError } from './errors.js';
 import { planeEntries, quantFormatFor, quantizeRows, storedFormat } from './quantized.js';
-import { type Checkpoint, decodeTensor, encodeTensor, type TensorEntry } from './safetensors.js';
-import { type BandScratch, checkFinite, rowBands } from './weight-stream.js';
+import { type Checkpoint, encodeTensor, type TensorEntry } from './safetensors.js';
+import { type BandScratch, checkFinite, decodeBand, rowBands } from './weight-stream.js';
 import { numel, type WeightSpec } from './weights.js';
 
 /** How one weight goes from its stored form to its storage on the device. */
@@ -81,13 +81,7 @@ export async function streamWeight(
       backend.write(storage, at, band.bytes);
       continue;
     }
-    const where = { file: entry.file, tensor: entry.name };
-    const values = decodeTensor(
-      band.bytes,
-      entry.dtype,
-      where,
-      scratch.floats(band.rows * cols),
-    ) as Float32Array;
+    const values = decodeBand(band, entry, scratch);
     if (isQuantized(target)) {
       for (const plane of quantizeRows(values, band.row0, spec, target, scratch))
         backend.write(storage, plane.offset, plane.bytes);

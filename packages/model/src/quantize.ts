@@ -14,7 +14,7 @@ import {
   writeFileAtomic,
 } from './safetensors.js';
 import { copyTokenizerFiles } from './tokenizer-files.js';
-import { BandScratch, rowBands } from './weight-stream.js';
+import { BandScratch, decodeBand, rowBands } from './weight-stream.js';
 import { numel, type WeightSpec } from './weights.js';
 
 export interface QuantizeOptions {
@@ -108,15 +108,8 @@ function quantizedTensors(
   const quantized = () => {
     packed ??= (async () => {
       const out = new Uint8Array(quantLayout(numel(spec.shape), format).bytes);
-      const where = { file: entry.file, tensor: entry.name };
-      const cols = spec.shape[1] as number;
       for await (const band of rowBands(ckpt, entry, { checkFinite: true })) {
-        const values = decodeTensor(
-          band.bytes,
-          entry.dtype,
-          where,
-          scratch.floats(band.rows * cols),
-        ) as Float32Array;
+        const values = decodeBand(band, entry, scratch);
         for (const plane of quantizeRows(values, band.row0, spec, format, scratch))
           out.set(plane.bytes, plane.offset);
       }

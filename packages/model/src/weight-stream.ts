@@ -1,5 +1,5 @@
 import { CheckpointError } from './errors.js';
-import { type Checkpoint, SAFETENSORS_DTYPES, type TensorEntry } from './safetensors.js';
+import { type Checkpoint, decodeTensor, SAFETENSORS_DTYPES, type TensorEntry } from './safetensors.js';
 import { numel } from './weights.js';
 
 /**
@@ -53,6 +53,13 @@ export async function* rowBands(
     if (opts.checkFinite) checkFinite(bytes, entry, (row0 * rowBytes) / SAFETENSORS_DTYPES[entry.dtype]);
     yield { row0, rows: n, bytes };
   }
+}
+
+/** A band of a stored float tensor as f32: decoded into `scratch` (an F32 band is read in place). */
+export function decodeBand(band: RowBand, entry: TensorEntry, scratch: BandScratch): Float32Array {
+  const n = band.bytes.byteLength / SAFETENSORS_DTYPES[entry.dtype];
+  const where = { file: entry.file, tensor: entry.name };
+  return decodeTensor(band.bytes, entry.dtype, where, scratch.floats(n)) as Float32Array;
 }
 
 /** Where the exponent bits of each float dtype are all ones: NaN or ±Infinity. */
