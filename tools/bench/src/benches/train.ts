@@ -12,6 +12,7 @@ import { configToJSON, presetConfig, weightSpecs, type YoutuConfig, YoutuModel }
 import { type Backend, cpuThreads, initBackend, matmul, randn, tidy } from '@agentlm/tensor';
 import { arrayBatchSource, DEFAULT_OPTIM, trainLoop } from '@agentlm/trainer';
 import { tf, tfModel } from '../peers/tfjs-youtu.js';
+import { checkTorchParity } from '../peers/torch-parity.js';
 import { runTorch, setupTorch, type TorchPython } from '../peers/torch-youtu.js';
 import { formatProfile, profiledBackend } from '../profile.js';
 import type { BenchCase } from '../result.js';
@@ -239,6 +240,12 @@ export async function run(
   const torchName = typeof torch === 'string' ? null : `PyTorch ${torch.version} eager (${THREADS} threads)`;
   const tfjsName = 'tfjs 4.22 (wasm)';
   const cpu = await initBackend('cpu');
+  if (typeof torch !== 'string') {
+    const parity = await checkTorchParity(torch, cpu);
+    log(
+      `PyTorch peer runs our model: loss ${parity.torch.toFixed(6)} vs ours ${parity.ours.toFixed(6)} (tiny nano)`,
+    );
+  }
   const peak = await matmulPeak(cpu);
   const cases: BenchCase[] = [];
   for (const s of SHAPES) {
