@@ -49,7 +49,8 @@ async function greedy(model: YoutuModel, prompt: number[], steps: number) {
 
 describe.skipIf(gpu === null)('a model whose embedding exceeds one WebGPU binding', () => {
   it('loads on WebGPU and generates the greedy tokens of the CPU', { timeout: 300_000 }, async () => {
-    const limit = (gpu as Backend & { device: GPUDevice }).device.limits.maxStorageBufferBindingSize;
+    const device = (gpu as Backend & { device: { limits: { maxStorageBufferBindingSize: number } } }).device;
+    const limit = device.limits.maxStorageBufferBindingSize;
     expect(config.vocabSize * config.hiddenSize * 4).toBeGreaterThan(limit);
     const onCpu = randomModel(config, cpu, 21).model;
     await saveModel(onCpu, dir);
