@@ -9,8 +9,10 @@ import {
   DeviceError,
   type DType,
   exp,
+  full,
   gather,
   matmul,
+  randn,
   slice,
   type Tensor,
   tensor,
@@ -136,6 +138,15 @@ describe.runIf(native).each(variants)('webgpu split storages (%s)', { timeout: 1
   it('cast between split storages of other part sizes (f32 → bf16 → f32, q8 → f32)', async () => {
     await expectReference((b) => cast(cast(table(b, 'f32'), 'bf16'), 'f32'), be);
     await expectReference((b) => cast(table(b, 'q8'), 'f32'), be);
+  });
+
+  it('fills and samples a split storage: the stream of one storage, part by part', async () => {
+    const sampled = randn([ROWS, DIM], { seed: 5, std: 0.5, backend: be });
+    expect(sampled.storage).toBeInstanceOf(SplitStorage);
+    const whole = randn([ROWS, DIM], { seed: 5, std: 0.5, backend: native as WebGPUBackend });
+    expect(Array.from(await sampled.data())).toEqual(Array.from(await whole.data()));
+    const filled = await full([ROWS, DIM], 0.25, { backend: be }).data();
+    expect(filled.every((v) => v === 0.25)).toBe(true);
   });
 
   it('copies a whole split storage into one split alike', async () => {

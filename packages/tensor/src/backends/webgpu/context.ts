@@ -75,7 +75,7 @@ export function gpu(s: Storage): GPUStorage {
 /** The refusal of a kernel that does not take split storages: names the kernel, the storage and the limit. */
 export function splitRefusal(kernel: string, s: SplitStorage): DeviceError {
   return new DeviceError(
-    `${kernel}: a ${s.dtype} storage of ${s.size} elements (${s.bytes} bytes) spans ${s.parts.length} buffers, each binding at most ${s.maxPartBytes} bytes (maxStorageBufferBindingSize); ${kernel} does not take split storages (gather's table, matmul's weight, cast, whole-storage copy, upload, write and read do)`,
+    `${kernel}: a ${s.dtype} storage of ${s.size} elements (${s.bytes} bytes) spans ${s.parts.length} buffers, each binding at most ${s.maxPartBytes} bytes (maxStorageBufferBindingSize); ${kernel} does not take split storages (gather's table, matmul's weight, cast, fill, rng, whole-storage copy, upload, write and read do)`,
   );
 }
 
