@@ -185,7 +185,7 @@ export interface RngParams {
  * contiguous [rows, cols] f32 matrix with the op applied along cols.
  */
 export interface Kernels {
-  /** out[i] = value for i < out.size (f32 or i32). */
+  /** out[i] = value for i < out.size (f32 or i32; f16/bf16: value is the element's 16-bit pattern). */
   fill(out: Storage, value: number): void;
   /** out[i] = the i-th number of the stream in src/rng.ts. out is f32. */
   rng(out: Storage, p: RngParams): void;

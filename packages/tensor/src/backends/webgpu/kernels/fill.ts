@@ -9,13 +9,20 @@ ${ENTRY_1D} {
   if (i < pu(0u)) { out[i] = pu(1u); }
 }`;
 
-/** out[i] = value; the value's 32-bit pattern is written, so one kernel serves f32 and i32 (a split out part by part). */
+/**
+ * out[i] = value; the value's 32-bit pattern is written, so one kernel serves f32 and i32. f16/bf16 take the
+ * element's 16-bit pattern (what `full` passes), written into both halves of each word. A split out is
+ * filled part by part.
+ */
 export function fill(ctx: KernelContext, out: Storage, value: number): void {
   if (out.size === 0) return;
+  const half = out.dtype === 'f16' || out.dtype === 'bf16';
   for (const { storage } of partsOf(out)) {
-    const p = new Params().u(storage.size);
-    if (out.dtype === 'i32') p.u(value | 0);
+    const words = half ? Math.ceil(storage.size / 2) : storage.size;
+    const p = new Params().u(words);
+    if (half) p.u((value & 0xffff) * 0x10001);
+    else if (out.dtype === 'i32') p.u(value | 0);
     else p.f(value);
-    launch(ctx, 'fill', CODE, p, [storage], threads(storage.size));
+    launch(ctx, 'fill', CODE, p, [storage], threads(words));
   }
 }
