@@ -220,7 +220,7 @@ async function measure(
  * gather and the LM head run part by part. Ratio = split ÷ unsplit (the target: at least 0.9). Both models stay
  * loaded and their timed runs alternate, each side keeping its best, so that a changing load moves both alike.
  */
-const SPLIT = { config: presetConfig('micro', { vocab_size: 128_256 }), prefill: 16, decode: 8, rounds: 4 };
+const SPLIT = { config: presetConfig('micro', { vocab_size: 128_256 }), prefill: 16, decode: 8, rounds: 6 };
 const SPLIT_PART_BYTES = 32 * 2 ** 20;
 
 /** One side of the split-binding comparison: a model on `backend` and its timed prefill and decode. */
