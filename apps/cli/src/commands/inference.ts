@@ -302,7 +302,9 @@ export function registerInference(program: Command): void {
     withLoadOptions(
       program
         .command('chat')
-        .description('Interactive terminal chat with streaming and tools (/tools, /reset, /exit)'),
+        .description(
+          'Interactive terminal chat with streaming and tools (/tools, /call NAME {json}, /reset, /exit)',
+        ),
     ),
     '512',
   )
