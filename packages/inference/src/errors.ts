@@ -48,6 +48,21 @@ export class ToolError extends InferenceError {
   }
 }
 
+/**
+ * A tool manifest (`tools.json`) is malformed or names an implementation this environment lacks: names
+ * the file, the field (`tools[2].implementation.source`; empty for the file as a whole) and the problem.
+ */
+export class ToolManifestError extends InferenceError {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${file}: ${field === '' ? '' : `${field} `}${problem}`, 'TOOL_MANIFEST');
+    this.name = 'ToolManifestError';
+  }
+}
+
 /** The request queue is full; the server answers 429. */
 export class QueueFullError extends InferenceError {
   constructor(readonly limit: number) {

@@ -35,6 +35,7 @@ export {
   SamplingOptionError,
   ShutdownError,
   ToolError,
+  ToolManifestError,
 } from './errors.js';
 export { fromModel, type LoadedEngine } from './from-model.js';
 export {
@@ -60,6 +61,26 @@ export { type AdmitOptions, Scheduler, type SchedulerOptions, StepAborted, Ticke
 export { Histogram, ServingStats } from './stats.js';
 export { StopMatcher } from './stop.js';
 export { TextStream } from './text-stream.js';
+export {
+  type BuiltinToolHandler,
+  DEFAULT_SCRIPT_TIMEOUT_MS,
+  type ManifestTool,
+  type ManifestTools,
+  type ManifestToolsOptions,
+  manifestToolSpecs,
+  manifestTools,
+  parseToolManifest,
+  type ScriptResult,
+  type ScriptRunner,
+  scriptProgram,
+  stringifyToolManifest,
+  TOOL_MANIFEST_FILE,
+  TOOL_MANIFEST_FORMAT,
+  type ToolImplementation,
+  type ToolImplementations,
+  type ToolManifest,
+  type ToolState,
+} from './tool-manifest.js';
 export {
   type JsonSchema,
   type ToolCall,

@@ -1,10 +1,8 @@
-import { Ajv } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { TOOL_CALL_OPEN } from '../assistant-stream.js';
 import type { ChatMessage } from '../chat.js';
 import { RequestError } from '../errors.js';
 import type { GenerateOptions } from '../generate.js';
+import { schemaProblem } from '../json-schema.js';
 import type { ToolCall, ToolSpec } from '../tools.js';
 
 type Json = Record<string, unknown>;
@@ -177,13 +175,22 @@ export function parseCompletionRequest(body: Json, limits: Limits): ParsedComple
   };
 }
 
-/** Validates a `/v1/chat/completions` body into chat messages and tool specs. */
-export function parseChatRequest(body: Json, limits: Limits): ParsedChatRequest {
+/**
+ * Validates a `/v1/chat/completions` body into chat messages and tool specs; a body without a `tools`
+ * field gets `defaultTools` (the server's), one with `"tools": []` none.
+ */
+export function parseChatRequest(
+  body: Json,
+  limits: Limits,
+  defaultTools: readonly ToolSpec[] = [],
+): ParsedChatRequest {
   const f = new Fields(body);
   const rawMessages = f.array('messages', true) as unknown[];
   if (rawMessages.length === 0) throw bad('messages', 'must hold at least one message');
   const messages = rawMessages.map((m, i) => parseMessage(m, `messages[${i}]`));
-  let tools = (f.array('tools') ?? []).map((t, i) => parseTool(t, `tools[${i}]`));
+  const rawTools = f.array('tools');
+  let tools =
+    rawTools === undefined ? [...defaultTools] : rawTools.map((t, i) => parseTool(t, `tools[${i}]`));
   const choice = f.raw('tool_choice');
   let prefill = '';
   if (choice === 'none') tools = [];
@@ -261,46 +268,11 @@ function parseTool(raw: unknown, at: string): ToolSpec {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name))
     throw bad(`${at}.function.name`, 'must be 1-64 letters, digits, _ . -');
   const spec: ToolSpec = { name, parameters: fn.object('parameters') ?? { type: 'object', properties: {} } };
-  const invalid = compileSchema(spec.parameters);
+  const invalid = schemaProblem(spec.parameters);
   if (invalid) throw bad(`${at}.function.parameters`, `tool "${name}": not a valid JSON Schema: ${invalid}`);
   const description = fn.string('description');
   if (description !== undefined) spec.description = description;
   return spec;
-}
-
-/** One validator per draft: `$schema` picks 2019-09 or 2020-12, anything else is read as draft-07. */
-const schemaCompilers = {
-  draft7: new Ajv({ strict: false }),
-  '2019-09': new Ajv2019({ strict: false }),
-  '2020-12': new Ajv2020({ strict: false }),
-};
-/** Schemas (as JSON text) already compiled without error; bounded, oldest dropped first. */
-const validSchemas = new Set<string>();
-
-/**
- * Compiles a tool's parameters schema as a request arrives (meta-schema check, regular expressions,
- * `$ref`s) and returns why it is invalid, or null. Compiled validators are not kept: a request's tools
- * are only shown to the model, and ajv would otherwise hold every schema a client ever sent.
- */
-function compileSchema(schema: Json): string | null {
-  const text = JSON.stringify(schema);
-  if (validSchemas.has(text)) return null;
-  const draft = String(schema.$schema ?? '');
-  const ajv = draft.includes('2020-12')
-    ? schemaCompilers['2020-12']
-    : draft.includes('2019-09')
-      ? schemaCompilers['2019-09']
-      : schemaCompilers.draft7;
-  try {
-    ajv.compile(schema);
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    ajv.removeSchema(schema);
-  }
-  validSchemas.add(text);
-  if (validSchemas.size > 1024) validSchemas.delete(validSchemas.values().next().value as string);
-  return null;
 }
 
 function parseToolCall(raw: unknown, at: string): ToolCall {

@@ -1,8 +1,19 @@
 import { toolSpec } from '../schema.js';
 import type { ToolSpec } from '../types.js';
-import { ToolFailure, type ToolHandler } from './domain.js';
+import { ToolFailure } from './domain.js';
 
-/** Deterministic simulated APIs of the tool-use domain: specs (JSON schema) and handlers. */
+/**
+ * Deterministic simulated APIs of the tool-use domain: specs (JSON schema) and handlers. Browser-safe
+ * (no Node built-ins): `@agentlm/synth/toolbox` exports them for the chat tools of a trained checkpoint.
+ */
+
+/** The part of the environment the toolbox reads and writes: the key-value store. */
+export interface ToolboxState {
+  kv: Record<string, string>;
+}
+
+/** A toolbox API: schema-checked arguments in, a JSON-compatible result out; throws `ToolFailure` for a user error. */
+export type ToolboxHandler = (args: Record<string, unknown>, state: ToolboxState) => unknown;
 
 /** Arithmetic on + − * / ^ and parentheses, parsed by recursive descent (never `eval`). */
 export function calculate(expression: string): number {
@@ -219,7 +230,7 @@ export const TOOL_SPECS: Record<string, ToolSpec> = {
   kv_delete: toolSpec('kv_delete', 'Delete a key.', { key: str('key') }),
 };
 
-export const TOOL_HANDLERS: Record<string, ToolHandler> = {
+export const TOOL_HANDLERS: Record<string, ToolboxHandler> = {
   calculator: (a) => ({ result: calculate(a.expression as string) }),
   convert_units: (a) => ({ value: convert(a.value as number, a.from as string, a.to as string), unit: a.to }),
   get_weather: (a) => {
