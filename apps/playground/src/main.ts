@@ -258,7 +258,8 @@ worker.addEventListener('message', (event: MessageEvent<Reply>) => {
     case 'token':
       if (current) {
         current.text += msg.text;
-        current.body.textContent = current.text;
+        // a tool-calling generation's visible text is often just the blank line before its call
+        current.body.textContent = current.text.trimStart();
       }
       break;
     case 'reasoning':

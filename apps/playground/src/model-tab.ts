@@ -118,7 +118,7 @@ export function setupModelTab(post: (req: Request) => void, notify: (message: st
         ? 'from the cache'
         : `${formatBytes(msg.loadedBytes)} of ${formatBytes(msg.totalBytes)}`;
       showBar(
-        `${msg.name}: ${where} (file ${Math.min(msg.loaded + 1, msg.total)} of ${msg.total})`,
+        `${msg.name}: ${where} (${msg.loaded}/${msg.total} files done)`,
         msg.totalBytes ? msg.loadedBytes / msg.totalBytes : null,
       );
       return true;
