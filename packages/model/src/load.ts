@@ -135,7 +135,10 @@ function quantizedPlanes(spec: WeightSpec, format: QuantizedDType, entry: Tensor
 
 type BufferLimits = { maxStorageBufferBindingSize?: number; maxBufferSize?: number };
 
-/** The largest single buffer a backend can hold, when it says (a WebGPU backend's device does). */
+/**
+ * The largest single buffer a backend can bind, when it says (a WebGPU backend's device does). A bigger tensor
+ * is split over several buffers between rows of its outer dimension, so it is one row that must fit.
+ */
 function maxBufferBytes(backend: Backend): number {
   const b = backend as { device?: { limits?: BufferLimits }; limits?: BufferLimits };
   const limits = b.device?.limits ?? b.limits;
@@ -208,12 +211,13 @@ async function loadCheckpoint(
       planWeight(spec, ckpt.entries.get(spec.name) as TensorEntry, opts.dtype),
     );
     const bytesOf = (p: WeightPlan) => storageBytes(numel(p.spec.shape), p.target);
+    const rowBytes = (p: WeightPlan) => storageBytes(numel(p.spec.shape.slice(1)), p.target);
     const limit = maxBufferBytes(backend);
     const totalBytes = plans.reduce((n, p) => n + bytesOf(p), 0);
     for (const p of plans) {
-      if (bytesOf(p) > limit) {
+      if (rowBytes(p) > limit) {
         throw new CheckpointError(
-          `needs a ${bytesOf(p)}-byte buffer, over the device limit of ${limit} bytes`,
+          `one row of [${p.spec.shape}] needs ${rowBytes(p)} bytes, over the device's binding limit of ${limit} bytes`,
           dir,
           p.spec.name,
           'DEVICE_LIMIT',

@@ -185,7 +185,7 @@ export interface RngParams {
  * contiguous [rows, cols] f32 matrix with the op applied along cols.
  */
 export interface Kernels {
-  /** out[i] = value for i < out.size (f32 or i32). */
+  /** out[i] = value for i < out.size (f32 or i32; f16/bf16: value is the element's 16-bit pattern). */
   fill(out: Storage, value: number): void;
   /** out[i] = the i-th number of the stream in src/rng.ts. out is f32. */
   rng(out: Storage, p: RngParams): void;
@@ -324,8 +324,12 @@ export interface Kernels {
 
 export interface Backend extends Kernels {
   readonly name: BackendName;
-  /** Allocate `size` elements (contents undefined). Throws DeviceError when the allocation cannot be made. */
-  alloc(size: number, dtype: DType): Storage;
+  /**
+   * Allocate `size` elements (contents undefined). Throws DeviceError when the allocation cannot be made.
+   * `rowSize` (default 1) is the element count of one row of the outer dimension (size / shape[0]): a backend
+   * that spreads a storage over several buffers (WebGPU, beyond one binding) cuts it between rows only.
+   */
+  alloc(size: number, dtype: DType, rowSize?: number): Storage;
   /** Release a storage (back to a pool or to the device). Never called twice for one storage. */
   free(storage: Storage): void;
   /** Copy host data in (see HostData for the array type of each dtype). */
@@ -355,4 +359,10 @@ export interface BackendOptions {
    * and shown only in the error when no adapter is found. Default: `AGENTLM_VERBOSE=1` in the environment.
    */
   verbose?: boolean;
+  /**
+   * WebGPU: bytes one buffer of a storage may hold, capping the device's maxStorageBufferBindingSize and
+   * maxBufferSize (default: those limits). A bigger storage is split over several buffers (see the package
+   * README); tests and benchmarks set this low to force splits. A multiple of 4, at least 256.
+   */
+  maxBindingBytes?: number;
 }

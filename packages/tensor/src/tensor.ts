@@ -23,8 +23,11 @@ function releaseRef(backend: Backend, ref: StorageRef): void {
 }
 
 /** A fresh storage reference holding one reference. */
-export function allocRef(backend: Backend, size: number, dtype: DType): StorageRef {
-  const storage = backend.alloc(size, dtype);
+export function allocRef(backend: Backend, shape: readonly number[], dtype: DType): StorageRef {
+  const size = shape.reduce((a, b) => a * b, 1);
+  // one row of the outer dimension: where a backend may cut a storage too big for one buffer
+  const rowSize = shape.length > 0 && shape[0] > 0 ? size / shape[0] : 1;
+  const storage = backend.alloc(size, dtype, rowSize);
   trackBytes(backend.name, size, dtype, 1);
   return { storage, refs: 1, version: 0 };
 }
@@ -85,8 +88,7 @@ export class Tensor {
 
   /** @internal allocate a fresh dense tensor. */
   static empty(backend: Backend, shape: readonly number[], dtype: DType): Tensor {
-    const size = shape.reduce((a, b) => a * b, 1);
-    return new Tensor(backend, shape, dtype, allocRef(backend, size, dtype));
+    return new Tensor(backend, shape, dtype, allocRef(backend, shape, dtype));
   }
 
   /** @internal a new tensor reading `ref` (which gains a reference) through the given layout. */
@@ -154,7 +156,7 @@ export class Tensor {
         `a ${this.dtype} view [${this.shape}] (strides [${this.strides}], offset ${this.offset}) is read in place or not at all: only matmul (whole rows) and gather accept it`,
       );
     }
-    const dense = allocRef(this.backend, this.size, this.dtype);
+    const dense = allocRef(this.backend, this.shape, this.dtype);
     this.backend.copy(
       this.view,
       { storage: dense.storage, offset: 0, strides: contiguousStrides(this.shape) },

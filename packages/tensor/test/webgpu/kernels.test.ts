@@ -123,6 +123,16 @@ describe.runIf(gpu)('webgpu kernels match the cpu kernels', { timeout: 120_000 }
     gpu!.fill(f.g, -3);
     cpu.fill(f.c, -3);
     await expectClose(f, 0);
+    // 16-bit storages take the element's bit pattern, an odd count filling half of the last word
+    for (const [dtype, bits] of [
+      ['bf16', 0x3fc0],
+      ['f16', 0xc100],
+    ] as const) {
+      const h = outs(5, dtype);
+      gpu!.fill(h.g, bits);
+      cpu.fill(h.c, bits);
+      await expectClose(h, 0);
+    }
   });
 
   it('reductions along every axis position, serial and workgroup paths', async () => {

@@ -11,7 +11,7 @@ import {
   type Tensor,
   tensor,
 } from '../../src/index.js';
-import { webgpuOrSkip } from './setup.js';
+import { presentedAs, webgpuOrSkip } from './setup.js';
 
 /**
  * The WebGPU q8/q4 kernels (matmul's weight operand, gather's table, cast) against dequantize-then-f64 (the
@@ -22,17 +22,6 @@ import { webgpuOrSkip } from './setup.js';
  */
 const native = await webgpuOrSkip();
 const reference = createCpuBackend({ float64: true });
-
-/** The device with its adapter facts replaced (everything else is the real device's). */
-function presentedAs(device: GPUDevice, adapterInfo: Partial<GPUAdapterInfo>): GPUDevice {
-  return new Proxy(device, {
-    get(target, key) {
-      if (key === 'adapterInfo') return adapterInfo;
-      const value = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
 
 const variants: [string, WebGPUBackend][] = [];
 if (native) {

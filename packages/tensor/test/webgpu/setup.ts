@@ -13,3 +13,14 @@ export async function webgpuOrSkip(): Promise<WebGPUBackend | null> {
     return null;
   }
 }
+
+/** The device with its adapter facts replaced (everything else is the real device's). */
+export function presentedAs(device: GPUDevice, adapterInfo: Partial<GPUAdapterInfo>): GPUDevice {
+  return new Proxy(device, {
+    get(target, key) {
+      if (key === 'adapterInfo') return adapterInfo;
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}

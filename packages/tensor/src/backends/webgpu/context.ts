@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { type DType, type Storage, storageBytes } from '../../backend.js';
+import { DeviceError } from '../../errors.js';
 import type { DeviceHealth } from './device.js';
 import { align, type Encoder } from './encoder.js';
 import type { BufferPool } from './pool.js';
@@ -23,6 +24,35 @@ export class GPUStorage implements Storage {
   }
 }
 
+/** One buffer of a split storage: its elements [start, start + storage.size) as a storage of their own. */
+export interface StoragePart {
+  start: number;
+  storage: GPUStorage;
+}
+
+/**
+ * A storage too big for one binding, spread over several buffers (split.ts): cut between rows of its outer
+ * dimension, each part at most `maxPartBytes` and laid out as a storage of its own (a q8/q4 part has its own
+ * planes). Only the kernels that loop over parts take it; `launch` refuses it for every other kernel.
+ */
+export class SplitStorage implements Storage {
+  constructor(
+    readonly size: number,
+    readonly dtype: DType,
+    readonly parts: readonly StoragePart[],
+    readonly maxPartBytes: number,
+  ) {}
+
+  get bytes(): number {
+    return this.parts.reduce((n, p) => n + p.storage.bytes, 0);
+  }
+}
+
+/** The parts of a storage: a split one's, or the one buffer of any other. */
+export function partsOf(s: Storage): readonly StoragePart[] {
+  return s instanceof SplitStorage ? s.parts : [{ start: 0, storage: gpu(s) }];
+}
+
 /** What every kernel needs: where to record work and where scratch buffers come from. */
 export interface KernelContext {
   device: GPUDevice;
@@ -35,8 +65,18 @@ export interface KernelContext {
   variants: KernelVariants;
 }
 
+/** A storage as one buffer; a split storage here is a bug in the caller (kernels go through `launch` or `partsOf`). */
 export function gpu(s: Storage): GPUStorage {
+  if (s instanceof SplitStorage)
+    throw new Error(`a split ${s.dtype} storage of ${s.size} elements has no one buffer`);
   return s as GPUStorage;
+}
+
+/** The refusal of a kernel that does not take split storages: names the kernel, the storage and the limit. */
+export function splitRefusal(kernel: string, s: SplitStorage): DeviceError {
+  return new DeviceError(
+    `${kernel}: a ${s.dtype} storage of ${s.size} elements (${s.bytes} bytes) spans ${s.parts.length} buffers, each binding at most ${s.maxPartBytes} bytes (maxStorageBufferBindingSize); ${kernel} does not take split storages (gather's table, matmul's weight, cast, fill, rng, whole-storage copy, upload, write and read do)`,
+  );
 }
 
 /** Binding numbers the kernel declares read_write. */
@@ -61,6 +101,8 @@ export function launch(
 ): void {
   const writable = writableBindings(code);
   const copies: GPUStorage[] = [];
+  const split = storages.find((s) => s instanceof SplitStorage);
+  if (split) throw splitRefusal(kernel, split as SplitStorage);
   const bindings = storages.map((s, i) => {
     let g = gpu(s);
     ctx.health.checkBinding(g.bytes, kernel);

@@ -8,8 +8,9 @@ import {
   storageBytes,
 } from '../../backend.js';
 import { bf16BitsToF32, f16BitsToF32 } from '../../dtype.js';
+import { BackendError } from '../../errors.js';
 import { dequantize, isQuantized } from '../../quant.js';
-import { GPUStorage, gpu, type KernelContext } from './context.js';
+import { GPUStorage, gpu, type KernelContext, partsOf, SplitStorage } from './context.js';
 import { acquireDevice, DeviceHealth, isSoftwareDevice } from './device.js';
 import { align, Encoder, type EncoderStats } from './encoder.js';
 import { adamw } from './kernels/adamw.js';
@@ -31,6 +32,7 @@ import { scatterAdd } from './kernels/scatter-add.js';
 import { softmax, softmaxBackward } from './kernels/softmax.js';
 import { topk } from './kernels/topk.js';
 import { BufferPool, type PoolStats } from './pool.js';
+import { allocSplit, writeSplit } from './split.js';
 import { applyOverrides, chooseVariants, type KernelVariants } from './variants.js';
 
 /** Counters a WebGPU backend exposes for tests and tuning (pool reuse, pipeline cache hits, submits). */
@@ -51,6 +53,29 @@ function widen16(bits: Uint16Array, dtype: DType): Float32Array {
   return out;
 }
 
+/** The elements of a storage's raw bytes as `read` returns them (q8/q4 dequantized, 16-bit widened). */
+function decode(bytes: ArrayBuffer, dtype: DType, size: number): Float32Array | Int32Array {
+  if (isQuantized(dtype))
+    return dequantize(new Uint8Array(bytes), dtype, size, 0, size, new Float32Array(size));
+  if (dtype === 'i32') return new Int32Array(bytes);
+  if (dtype === 'f32') return new Float32Array(bytes);
+  return widen16(new Uint16Array(bytes), dtype);
+}
+
+/** The bytes one buffer of a storage may hold: the binding limit, and a pool size class under maxBufferSize. */
+function partLimit(device: GPUDevice, requested: number | undefined): number {
+  const { maxStorageBufferBindingSize, maxBufferSize } = device.limits;
+  // the pool rounds a buffer up by at most 1/8 (pool.ts sizeClass)
+  const limit = Math.min(maxStorageBufferBindingSize, Math.floor((maxBufferSize * 8) / 9 / 4) * 4);
+  if (requested === undefined) return limit;
+  if (!Number.isInteger(requested) || requested < 256 || requested % 4 !== 0) {
+    throw new BackendError(
+      `createWebGPUBackend: maxBindingBytes ${requested} is not a multiple of 4 of at least 256`,
+    );
+  }
+  return Math.min(requested, limit);
+}
+
 /**
  * Creates a WebGPU backend on `opts.device`, or on a device requested from navigator.gpu / Dawn with
  * the adapter's real limits. Throws BackendError when no adapter exists.
@@ -61,7 +86,9 @@ export async function createWebGPUBackend(
   const { device, owned } = await acquireDevice(opts);
   const software = isSoftwareDevice(device);
   let variants: KernelVariants;
+  let maxPartBytes: number;
   try {
+    maxPartBytes = partLimit(device, opts.maxBindingBytes);
     variants = applyOverrides(device, chooseVariants(device, software), opts.variants);
   } catch (e) {
     if (owned) device.destroy();
@@ -77,23 +104,25 @@ export async function createWebGPUBackend(
     name: 'webgpu',
     device,
     variants,
-    alloc(size: number, dtype: DType): Storage {
-      return new GPUStorage(size, dtype, pool.acquire(align(storageBytes(Math.max(1, size), dtype), 4)));
+    alloc(size: number, dtype: DType, rowSize = 1): Storage {
+      const bytes = align(storageBytes(Math.max(1, size), dtype), 4);
+      if (bytes <= maxPartBytes) return new GPUStorage(size, dtype, pool.acquire(bytes));
+      health.check();
+      return allocSplit(pool, size, dtype, rowSize, maxPartBytes);
     },
     free(storage: Storage): void {
-      if (!destroyed) pool.release(gpu(storage).buffer);
+      if (!destroyed) for (const p of partsOf(storage)) pool.release(p.storage.buffer);
     },
     upload(storage: Storage, data: HostData): void {
-      health.check();
-      const s = gpu(storage);
       const src = data instanceof Float64Array ? Float32Array.from(data) : data;
-      const bytes = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
-      // writeBuffer wants a multiple of 4 bytes: an odd count of 16-bit elements is padded by one.
-      const words = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
-      device.queue.writeBuffer(s.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
+      backend.write(storage, 0, new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
     },
     write(storage: Storage, byteOffset: number, bytes: Uint8Array): void {
       health.check();
+      if (storage instanceof SplitStorage) {
+        writeSplit(device.queue, storage, byteOffset, bytes);
+        return;
+      }
       // writeBuffer wants a multiple of 4 bytes: a ragged tail is padded (the storage's bytes are word-aligned)
       const data = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
       device.queue.writeBuffer(
@@ -105,14 +134,16 @@ export async function createWebGPUBackend(
       );
     },
     async read(storage: Storage): Promise<Float32Array | Int32Array> {
-      const s = gpu(storage);
-      const bytes = await encoder.read(s.buffer, storageBytes(s.size, s.dtype));
-      if (isQuantized(s.dtype)) {
-        return dequantize(new Uint8Array(bytes), s.dtype, s.size, 0, s.size, new Float32Array(s.size));
+      if (!(storage instanceof SplitStorage)) {
+        const s = gpu(storage);
+        return decode(await encoder.read(s.buffer, storageBytes(s.size, s.dtype)), s.dtype, s.size);
       }
-      if (s.dtype === 'i32') return new Int32Array(bytes);
-      if (s.dtype === 'f32') return new Float32Array(bytes);
-      return widen16(new Uint16Array(bytes), s.dtype);
+      // part by part, so no staging buffer exceeds one part
+      const out = storage.dtype === 'i32' ? new Int32Array(storage.size) : new Float32Array(storage.size);
+      for (const { start, storage: p } of storage.parts) {
+        out.set(decode(await encoder.read(p.buffer, storageBytes(p.size, p.dtype)), p.dtype, p.size), start);
+      }
+      return out;
     },
     async sync(): Promise<void> {
       encoder.flush();

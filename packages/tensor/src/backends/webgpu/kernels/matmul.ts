@@ -1,9 +1,10 @@
 import type { MatmulParams, Storage } from '../../../backend.js';
 import { isQuantized } from '../../../quant.js';
-import { type KernelContext, launch } from '../context.js';
+import { type KernelContext, launch, SplitStorage } from '../context.js';
 import { grid2d, input, output, PARAMS_WGSL } from '../wgsl.js';
 import { fill } from './fill.js';
 import { matmulQuantGemv } from './matmul-quant.js';
+import { matmulSplit } from './matmul-split.js';
 import { matmulSubgroup } from './matmul-subgroup.js';
 import { MATMUL_PLANES, matmulParams, matmulVec4, vec4Eligible } from './matmul-vec4.js';
 
@@ -161,6 +162,10 @@ export function matmul(ctx: KernelContext, a: Storage, b: Storage, out: Storage,
   if (out.size === 0) return;
   if (p.k === 0) {
     fill(ctx, out, 0);
+    return;
+  }
+  if (b instanceof SplitStorage) {
+    matmulSplit(ctx, a, b, out, p, matmul);
     return;
   }
   // A q8/q4 weight's decode GEMV reads whole blocks (x as vec4s: a aligned to 4); larger m dequantizes in the

@@ -1,5 +1,5 @@
 import type { RngParams, Storage } from '../../../backend.js';
-import { type KernelContext, launch } from '../context.js';
+import { type KernelContext, launch, partsOf } from '../context.js';
 import { ENTRY_1D, output, PARAMS_WGSL, Params, THREAD_INDEX_WGSL, threads } from '../wgsl.js';
 
 /**
@@ -28,7 +28,7 @@ fn philox(counter: u32, key0: u32, key1: u32) -> vec2<u32> {
 }
 `;
 
-/** Parameter words: n, key0, key1, a, b. */
+/** Parameter words: n, key0, key1, a, b, and the stream index of element 0 (a split storage's part start). */
 const BODY: Record<RngParams['kind'], string> = {
   uniform: 'out[i] = pf(3u) + (pf(4u) - pf(3u)) * f32(w.x >> 8u) * 5.9604644775390625e-8;',
   normal: `let u1 = f32((w.x >> 8u) + 1u) * 5.9604644775390625e-8;
@@ -43,9 +43,11 @@ ${output('out', 1)}
 ${ENTRY_1D} {
   let i = thread_index(wg, nwg, lid);
   if (i >= pu(0u)) { return; }
-  let w = philox(i, pu(1u), pu(2u));
+  let w = philox(i + pu(5u), pu(1u), pu(2u));
   ${BODY[p.kind]}
 }`;
-  const params = new Params().u(out.size, p.seedLo, p.seedHi).f(p.a, p.b);
-  launch(ctx, `rng ${p.kind}`, code, params, [out], threads(out.size));
+  for (const { start, storage } of partsOf(out)) {
+    const params = new Params().u(storage.size, p.seedLo, p.seedHi).f(p.a, p.b).u(start);
+    launch(ctx, `rng ${p.kind}`, code, params, [storage], threads(storage.size));
+  }
 }
