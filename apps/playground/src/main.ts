@@ -310,8 +310,11 @@ worker.addEventListener('message', (event: MessageEvent<Reply>) => {
   }
 });
 
-const requested = new URLSearchParams(location.search).get('backend');
+const query = new URLSearchParams(location.search);
+const requested = query.get('backend');
+const maxBindingMiB = query.get('maxBindingMiB');
 post({
   type: 'init',
   backend: (['cpu', 'webgpu'].includes(requested ?? '') ? requested : 'auto') as BackendPreference,
+  ...(maxBindingMiB === null ? {} : { maxBindingBytes: Math.round(Number(maxBindingMiB) * 2 ** 20) }),
 });

@@ -6,7 +6,8 @@ export type ModelFiles = Record<string, Blob>;
 export type BackendPreference = 'auto' | 'cpu' | 'webgpu';
 
 export type Request =
-  | { type: 'init'; backend: BackendPreference }
+  /** `maxBindingBytes` caps a WebGPU buffer (`?maxBindingMiB=`): try a model as on a GPU with smaller limits. */
+  | { type: 'init'; backend: BackendPreference; maxBindingBytes?: number }
   | { type: 'load'; name: string; files: ModelFiles }
   /** Fetch a model folder by URL into the cache and load it; `preferCache`: use a cached copy without asking. */
   | { type: 'loadUrl'; name: string; url: string; preferCache: boolean }

@@ -18,7 +18,8 @@ async function init(preference: Request & { type: 'init' }): Promise<void> {
   const hasGpu = typeof navigator !== 'undefined' && 'gpu' in navigator && Boolean(navigator.gpu);
   const wanted =
     preference.backend === 'webgpu' || (preference.backend === 'auto' && hasGpu) ? preference.backend : 'cpu';
-  backend = await initBackend(wanted);
+  const cap = preference.maxBindingBytes;
+  backend = await initBackend(wanted, cap === undefined ? {} : { maxBindingBytes: cap });
   const notice =
     backend.name === 'cpu' && preference.backend !== 'cpu'
       ? `WebGPU is not available here (${autoFallback() ?? 'this browser has no navigator.gpu'}): running on the CPU backend, which is slower.`

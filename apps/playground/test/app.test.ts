@@ -8,6 +8,7 @@ import { AGENT_SPECIAL_TOKENS, trainTokenizer } from '@agentlm/tokenizer';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUGGESTIONS } from '../src/shipped.js';
+import { collectErrors, expectBackend } from './helpers/page.js';
 import { verifySuggestion } from './helpers/verify.js';
 
 /**
@@ -88,29 +89,6 @@ async function chat(page: Page, text: string): Promise<{ updates: number; reply:
   );
   const updates = await page.evaluate(() => (window as unknown as { streamUpdates: number }).streamUpdates);
   return { updates, reply: (await reply.textContent()) ?? '' };
-}
-
-/** Console errors and uncaught exceptions of a page. */
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
-  });
-  page.on('pageerror', (err) => errors.push(err.message));
-  return errors;
-}
-
-/** Checks the backend the app reports: the forced CPU one, or WebGPU (required under CI). */
-async function expectBackend(page: Page, mode: 'webgpu' | 'cpu'): Promise<void> {
-  const status = page.locator('#backend');
-  await status.filter({ hasText: 'backend:' }).waitFor({ timeout: 30_000 });
-  const backend = (await status.textContent())?.replace('backend: ', '');
-  console.log(`playground run "${mode}": the app ran on the ${backend} backend`);
-  if (mode === 'cpu') expect(backend).toBe('cpu');
-  // Headless Chromium offers SwiftShader WebGPU here; under CI its absence is a failure, locally a notice.
-  else if (process.env.CI) expect(backend).toBe('webgpu');
-  else if (backend !== 'webgpu')
-    console.log(`no WebGPU adapter: ${await page.locator('#notice').textContent()}`);
 }
 
 /** Clicks a suggested prompt and returns the finished reply's text and the tools' store after the turn. */
