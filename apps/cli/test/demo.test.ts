@@ -40,6 +40,20 @@ describe('agentlm demo', () => {
     expect(report).toMatch(/\| pre-training \| \d+ \| \d+ \| \d+\.\d{3} \| \d+\.\d{3} \|/);
     for (const svg of ['loss.svg', 'lr.svg', 'eval.svg'])
       expect(readFileSync(join(out, 'plots', svg), 'utf8')).toMatch(/^<svg/);
+
+    // the checkpoint's tools.json: `agentlm chat` offers the kv tools and runs a call on the sample store
+    const tools = JSON.parse(readFileSync(join(out, 'model', 'tools.json'), 'utf8'));
+    expect(res.stdout).toContain(`tools: ${join(out, 'model', 'tools.json')}`);
+    const [key, value] = Object.entries(tools.state.kv as Record<string, string>)[0] ?? [];
+    expect(typeof key).toBe('string');
+    const chat = runCli(['chat', '--model', join(out, 'model'), '--max-new-tokens', '4', '--seed', '1'], {
+      input: `/tools\n/call kv_get {"key": ${JSON.stringify(key)}}\n/exit\n`,
+    });
+    expect(chat.code, chat.stderr).toBe(0);
+    expect(chat.stdout).toMatch(/tools from .*tools\.json: (kv_get, kv_set|kv_set, kv_get)\n/);
+    expect(chat.stdout).toContain('kv_get:');
+    expect(chat.stdout).toContain(`[tool result] ${JSON.stringify({ key, value })}`);
+    expect(chat.stdout).not.toContain('unknown tool');
   }, 240_000);
 
   it('rejects an unknown backend with a one-line error', () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,45 @@ beforeAll(async () => {
 });
 
 const cpu = ['--backend', 'cpu'];
+
+const keyArg = { type: 'object', properties: { key: { type: 'string' } }, required: ['key'] };
+const noArgs = { type: 'object', properties: {} };
+const script = (name: string, source: string, timeoutMs?: number) => ({
+  type: 'function',
+  function: { name, parameters: noArgs },
+  implementation: { kind: 'script', source, ...(timeoutMs === undefined ? {} : { timeoutMs }) },
+});
+/** A manifest with a built-in kv_get over a store, a working script and hostile ones. */
+const manifest = {
+  format: 'agentlm-tools/1',
+  tools: [
+    {
+      type: 'function',
+      function: { name: 'kv_get', description: 'Read the value stored under a key.', parameters: keyArg },
+      implementation: { kind: 'builtin' },
+    },
+    {
+      type: 'function',
+      function: {
+        name: 'shout',
+        parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+      },
+      implementation: { kind: 'script', source: 'return args.text.toUpperCase() + "!";' },
+    },
+    script('spin', 'for (;;) {}', 200),
+    script('escape', 'return require("fs").readFileSync("/etc/passwd", "utf8");'),
+    script('hog', 'const a = []; for (;;) a.push(new Array(1e6).fill(1));'),
+  ],
+  state: { kv: { colour: 'teal' } },
+};
+
+/** A copy of the test model with `tools` written as its tools.json. */
+function checkpointWithTools(tools: unknown): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'agentlm-cli-tools-')), 'ckpt');
+  cpSync(modelDir, dir, { recursive: true });
+  writeFileSync(join(dir, 'tools.json'), JSON.stringify(tools));
+  return dir;
+}
 
 describe('agentlm generate', () => {
   it('works on a model directory without tokenizer files via --prompt-ids/--print-ids, reproducibly', () => {
@@ -105,6 +144,92 @@ describe('agentlm chat', () => {
   });
 });
 
+describe('agentlm chat with a tool manifest', () => {
+  it("offers the checkpoint's tools.json and runs its built-in and sandboxed tools", () => {
+    const dir = checkpointWithTools(manifest);
+    const calls = [
+      '/call kv_get {"key": "colour"}',
+      '/call kv_get {"key": "shape"}',
+      '/call kv_get {"key": 7}',
+      '/call shout {"text": "hi"}',
+      '/call spin',
+      '/call escape',
+      '/call hog',
+      '/call kv_get {oops',
+      '/call kv_set {"key": "a", "value": "b"}',
+    ];
+    const r = runCli(['chat', '--model', dir, '--max-new-tokens', '4', '--seed', '1', ...cpu], {
+      input: `/tools\n${calls.join('\n')}\nhello\n/exit\n`,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`tools from ${join(dir, 'tools.json')}: kv_get, shout, spin, escape, hog\n`);
+    expect(r.stdout).toContain('kv_get: Read the value stored under a key.\n');
+    expect(r.stdout).not.toContain('calculator');
+    const results = r.stdout
+      .split('\n')
+      .map((l) => l.replace(/^(> )+/, ''))
+      .filter((l) => l.startsWith('[tool result]') || l.startsWith('(the'));
+    expect(results[0]).toBe('[tool result] {"key":"colour","value":"teal"}');
+    expect(results[1]).toBe('[tool result] Error: tool "kv_get" failed: no value under key "shape"');
+    expect(results[2]).toMatch(/invalid arguments for tool "kv_get": arguments\/key must be string/);
+    expect(results[3]).toBe('[tool result] HI!');
+    expect(results[4]).toMatch(/^\[tool result\] Error: tool "spin" failed: TimeoutError/);
+    expect(results[5]).toMatch(/^\[tool result\] Error: tool "escape" failed: ReferenceError: .*require/);
+    expect(results[6]).toMatch(/^\[tool result\] Error: tool "hog" failed: .*(memory|Memory)/);
+    expect(results[7]).toMatch(/^\(the arguments must be JSON/);
+    expect(results[8]).toBe(
+      '[tool result] Error: unknown tool "kv_set" (available: kv_get, shout, spin, escape, hog)',
+    );
+    // the session still chats after the hostile scripts
+    expect(r.stdout).toMatch(/\[(stop|length|max_steps), \d+ step\(s\), \d+ tokens\]/);
+  });
+
+  it("takes --tools FILE over the checkpoint's, --no-tools over both, and rejects a bad manifest in one line", () => {
+    const dir = checkpointWithTools(manifest);
+    const other = join(dir, 'other.json');
+    writeFileSync(
+      other,
+      JSON.stringify({ ...manifest, tools: manifest.tools.slice(1, 2), state: undefined }),
+    );
+    const given = runCli(['chat', '--model', dir, '--tools', other, ...cpu], { input: '/tools\n/exit\n' });
+    expect(given.stdout).toContain(`tools from ${other}: shout\n`);
+    const none = runCli(['chat', '--model', dir, '--no-tools', ...cpu], { input: '/tools\n/exit\n' });
+    expect(none.stdout).toContain('(no tools)');
+    const bad = checkpointWithTools({
+      ...manifest,
+      tools: [{ ...manifest.tools[0], implementation: { kind: 'builtin', name: 'nope' } }],
+    });
+    const r = runCli(['chat', '--model', bad, ...cpu], { input: '/exit\n' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(
+      new RegExp(
+        `^agentlm: ToolManifestError \\[TOOL_MANIFEST\\]: ${join(bad, 'tools.json')}: tools\\[0\\]\\.implementation\\.name names no built-in tool "nope" \\(built-ins here: .*kv_get`,
+      ),
+    );
+    const missing = runCli(['chat', '--model', dir, '--tools', join(dir, 'nope.json'), ...cpu], {
+      input: '',
+    });
+    expect(missing.stderr).toMatch(/ToolManifestError.*nope\.json: cannot be read/);
+  });
+});
+
+/** Starts `agentlm serve` on a free port; resolves once it prints its URL. */
+async function startServe(args: string[]) {
+  const child = spawn(process.execPath, [cliBin, 'serve', '--port', '0', ...args, ...cpu]);
+  let stdout = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const m = /serving \S+ at (http:\/\/\S+)\/v1/.exec(stdout);
+      if (m) resolve(m[1] as string);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited early with ${code}`)));
+  });
+  return { child, url, output: () => stdout };
+}
+
 describe('agentlm serve', () => {
   it('serves the OpenAI routes and shuts down gracefully on SIGTERM', async () => {
     const serving = [
@@ -117,27 +242,7 @@ describe('agentlm serve', () => {
       '--kv-cache-bytes',
       '1e9',
     ];
-    const child = spawn(process.execPath, [
-      cliBin,
-      'serve',
-      '--model',
-      modelDir,
-      '--port',
-      '0',
-      ...serving,
-      ...cpu,
-    ]);
-    let stdout = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', () => {
-        const m = /serving model at (http:\/\/\S+)\/v1/.exec(stdout);
-        if (m) resolve(m[1] as string);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited early with ${code}`)));
-    });
+    const { child, url, output } = await startServe(['--model', modelDir, ...serving]);
     const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
     expect(models.data[0]?.id).toBe('model');
     const res = await fetch(`${url}/v1/completions`, {
@@ -161,6 +266,27 @@ describe('agentlm serve', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stdout).toContain('shutting down');
+    expect(output()).toContain('shutting down');
+  });
+
+  it("offers the checkpoint's tools.json as the default tools of chat requests", async () => {
+    const dir = checkpointWithTools(manifest);
+    const { child, url, output } = await startServe(['--model', dir]);
+    expect(output()).toContain(`default tools from ${join(dir, 'tools.json')}`);
+    expect(output()).toContain('kv_get, shout, spin, escape, hog');
+    const promptTokens = async (extra: Record<string, unknown>) => {
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'hello' }], max_tokens: 1, ...extra }),
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
+    };
+    // the tool specs are rendered into the prompt unless the request names its own tools
+    const withDefaults = await promptTokens({});
+    expect(withDefaults).toBeGreaterThan((await promptTokens({ tools: [] })) + 50);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });

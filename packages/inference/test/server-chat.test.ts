@@ -229,3 +229,29 @@ describe('tool_choice forcing', () => {
     expect(calls).toMatchObject([{ function: { name: 'add', arguments: '{"a":1,"b":2}' } }]);
   });
 });
+
+describe('server default tools', () => {
+  it('offers its tools to a request without a tools field, and none to "tools": []', async () => {
+    // the model says whether the rendered prompt listed the add tool
+    const script = respondAfter('<|Assistant|>', (prompt) =>
+      prompt.includes('Adds two numbers') ? 'offered' : 'not offered',
+    );
+    const engine = new Engine(new FakeModel({ script }), { tokenizer: new ByteCodec() });
+    const { name, description, parameters } = addTool.function;
+    server = createServer(engine, { format: youtuChatFormat(), tools: [{ name, description, parameters }] });
+    const client = new OpenAI({ baseURL: `${await server.listen()}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const ask = async (extra: Record<string, unknown>) =>
+      (
+        await client.chat.completions.create({
+          model: 'm',
+          messages: [{ role: 'user', content: 'hi' }],
+          ...extra,
+        })
+      ).choices[0]?.message.content;
+    expect(await ask({})).toBe('offered');
+    expect(await ask({ tools: [] })).toBe('not offered');
+    expect(await ask({ tool_choice: 'none' })).toBe('not offered');
+    const other = { ...addTool, function: { ...addTool.function, name: 'sum', description: 'Sums.' } };
+    expect(await ask({ tools: [other] })).toBe('not offered');
+  });
+});

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   type BuiltinToolHandler,
+  type ChatEvent,
+  ChatSession,
+  Engine,
   manifestToolSpecs,
   manifestTools,
   parseToolManifest,
@@ -14,7 +17,9 @@ import {
   TOOL_MANIFEST_FORMAT,
   ToolManifestError,
   ToolRegistry,
+  youtuChatFormat,
 } from '../src/node.js';
+import { ByteCodec, FakeModel, respondAfter } from './helpers/fakes.js';
 
 const keySchema = {
   type: 'object',
@@ -281,5 +286,38 @@ describe('readToolManifest', () => {
     );
     writeFileSync(file, 'not json');
     await expect(readToolManifest(file)).rejects.toThrow(`${file}: is not valid JSON`);
+  });
+});
+
+describe('a chat turn with manifest tools', () => {
+  it('runs the kv_get call the model makes and hands it the stored value', async () => {
+    // a scripted model: it reads "colour" with kv_get, then reports what the tool said
+    const script = respondAfter('<|Assistant|>', (prompt) => {
+      const response = /<tool_response>(.*)<\/tool_response><\|Assistant\|>$/s.exec(prompt);
+      return response
+        ? `The store says ${response[1]}.`
+        : '<tool_call>{"name": "kv_get", "arguments": {"key": "colour"}}</tool_call>';
+    });
+    const engine = new Engine(new FakeModel({ script }), { tokenizer: new ByteCodec() });
+    const registry = new ToolRegistry();
+    for (const tool of manifestTools(
+      parseToolManifest(good()),
+      { builtins: { kv_get: kvGet } },
+      { skipUnavailable: true },
+    ).tools)
+      registry.register(tool);
+    const chat = new ChatSession(engine.createSession(), {
+      format: youtuChatFormat(),
+      tools: registry,
+      temperature: 0,
+      maxNewTokens: 200,
+    });
+    const events: ChatEvent[] = [];
+    const turn = chat.send('What is stored under colour?');
+    for (let e = await turn.next(); !e.done; e = await turn.next()) events.push(e.value);
+    const results = events.filter((e) => e.type === 'tool_result');
+    expect(results).toMatchObject([{ outcome: { ok: true, content: '{"key":"colour","value":"teal"}' } }]);
+    const content = events.map((e) => (e.type === 'delta' && e.kind === 'content' ? e.text : '')).join('');
+    expect(content).toBe('The store says {"key":"colour","value":"teal"}.');
   });
 });

@@ -40,7 +40,7 @@ export function registerDemo(program: Command): void {
         `\nagent-task success on ${r.agent.tasks} held-out tasks: ${pct(r.agent.before.successRate)} before mid-training → ${pct(r.agent.after.successRate)} after; ` +
           `tool tasks opening a <tool_call> ${pct(r.agent.before.toolCallAttemptRate)} → ${pct(r.agent.after.toolCallAttemptRate)}, ` +
           `well-formed calls ${pct(r.agent.before.toolCallRate)} → ${pct(r.agent.after.toolCallRate)}\n` +
-          `checkpoint: ${r.checkpoint}\nreport: ${r.report}\ndemo finished in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+          `checkpoint: ${r.checkpoint}\ntools: ${r.tools} (agentlm chat --model ${r.checkpoint} offers them)\nreport: ${r.report}\ndemo finished in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
       );
     });
 }

@@ -2,20 +2,20 @@ import { createInterface } from 'node:readline';
 import {
   type CacheDType,
   ChatSession,
-  calculatorTool,
-  clockTool,
   createServer,
   type GenerateOptions,
   type LoadEngineOptions,
   type LoadedEngine,
   loadEngine,
   ModelDirError,
+  manifestToolSpecs,
   PromptError,
   SamplingOptionError,
   type ServingOptions,
-  ToolRegistry,
+  type ToolRegistry,
 } from '@agentlm/inference/node';
 import type { Command } from 'commander';
+import { chatTools, findToolManifest, type ToolsFlag } from '../tools.js';
 
 interface LoadFlags {
   model: string;
@@ -151,14 +151,13 @@ function parseIds(text: string): number[] {
 
 /** `agentlm chat`: an interactive terminal chat with streaming, tools and /tools, /reset, /exit. */
 async function chat(
-  f: LoadFlags & SamplingFlags & { system?: string; think: boolean; tools: boolean; maxSteps: string },
+  f: LoadFlags & SamplingFlags & { system?: string; think: boolean; tools: ToolsFlag; maxSteps: string },
 ) {
   const options = sampling(f);
   const loaded = await load(f);
   if (loaded.format === null)
     throw new ModelDirError(f.model, 'has no tokenizer.json: chat needs a tokenizer');
-  const tools = new ToolRegistry();
-  if (f.tools) tools.register(calculatorTool).register(clockTool);
+  const { tools, from } = await chatTools(f.model, f.tools);
   const session = new ChatSession(loaded.engine.createSession(), {
     ...options,
     format: loaded.format,
@@ -169,7 +168,9 @@ async function chat(
   });
   const out = process.stdout;
   const rl = createInterface({ input: process.stdin, terminal: process.stdin.isTTY === true });
-  out.write(`chatting with ${f.model} (/tools, /reset, /exit)\n`);
+  out.write(`chatting with ${f.model} (/tools, /call NAME {json}, /reset, /exit)\n`);
+  const names = tools.specs().map((s) => s.name);
+  out.write(`tools from ${from}: ${names.length === 0 ? 'none' : names.join(', ')}\n`);
   const ask = () => out.write('> ');
   ask();
   for await (const line of rl) {
@@ -185,6 +186,8 @@ async function chat(
           ? '(no tools)\n'
           : specs.map((s) => `${s.name}: ${s.description ?? ''}\n`).join(''),
       );
+    } else if (text === '/call' || text.startsWith('/call ')) {
+      out.write(`${await callByHand(tools, text.slice('/call'.length).trim())}\n`);
     } else if (text.length > 0) {
       await chatTurn(session, text);
     }
@@ -192,6 +195,22 @@ async function chat(
   }
   rl.close();
   out.write('\n');
+}
+
+/** `/call NAME {json}`: runs one tool as the model would (arguments checked), outside the conversation. */
+async function callByHand(tools: ToolRegistry, rest: string): Promise<string> {
+  const match = /^(\S+)\s*(.*)$/s.exec(rest);
+  if (match === null) return '(usage: /call NAME {"arg": "value"})';
+  let args: unknown = {};
+  if ((match[2] as string).length > 0) {
+    try {
+      args = JSON.parse(match[2] as string);
+    } catch (err) {
+      return `(the arguments must be JSON: ${(err as Error).message})`;
+    }
+  }
+  const outcome = await tools.call({ name: match[1] as string, arguments: args });
+  return `[tool result] ${outcome.content}`;
 }
 
 async function chatTurn(session: ChatSession, text: string): Promise<void> {
@@ -230,9 +249,11 @@ async function serve(
     kvCacheBytes?: string;
     maxBodyBytes: string;
     maxTokens?: string;
+    tools: ToolsFlag;
   },
 ) {
   const port = num('--port', f.port) as number;
+  const manifest = await findToolManifest(f.model, f.tools);
   const { engine, format } = await load(f, {
     maxBatch: num('--max-batch', f.maxBatch),
     maxWaiting: num('--max-waiting', f.maxWaiting),
@@ -243,7 +264,14 @@ async function serve(
     format,
     maxBodyBytes: num('--max-body-bytes', f.maxBodyBytes),
     maxTokens: num('--max-tokens', f.maxTokens),
+    tools: manifest === null ? [] : manifestToolSpecs(manifest.manifest),
   });
+  if (manifest !== null) {
+    const names = manifest.manifest.tools.map((t) => t.function.name).join(', ') || 'none';
+    process.stdout.write(
+      `default tools from ${manifest.file} (for requests without "tools"; the client runs the calls): ${names}\n`,
+    );
+  }
   const url = await server.listen(port, f.host);
   process.stdout.write(`agentlm serving ${engine.model.name} at ${url}/v1 (Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => {
@@ -274,13 +302,19 @@ export function registerInference(program: Command): void {
     withLoadOptions(
       program
         .command('chat')
-        .description('Interactive terminal chat with streaming and tools (/tools, /reset, /exit)'),
+        .description(
+          'Interactive terminal chat with streaming and tools (/tools, /call NAME {json}, /reset, /exit)',
+        ),
     ),
     '512',
   )
     .option('--system <text>', 'system prompt')
     .option('--no-think', 'non-thinking mode (pre-fills an empty <think> block)')
-    .option('--no-tools', 'do not offer the built-in tools (calculator, current_time)')
+    .option(
+      '--tools <file>',
+      "tool manifest to offer and run (default: the model directory's tools.json, else calculator and current_time)",
+    )
+    .option('--no-tools', 'offer no tools')
     .option('--max-steps <n>', 'most generations per user turn (tool rounds)', '8')
     .action(chat);
   withLoadOptions(program.command('serve').description('Serve the model over an OpenAI-compatible HTTP API'))
@@ -299,5 +333,10 @@ export function registerInference(program: Command): void {
     )
     .option('--max-body-bytes <n>', 'largest request body before 413', String(1 << 20))
     .option('--max-tokens <n>', 'largest max_tokens a request may ask for')
+    .option(
+      '--tools <file>',
+      'tool manifest whose tools a chat request without "tools" gets (default: the model directory\'s tools.json)',
+    )
+    .option('--no-tools', 'offer no default tools')
     .action(serve);
 }

@@ -175,13 +175,22 @@ export function parseCompletionRequest(body: Json, limits: Limits): ParsedComple
   };
 }
 
-/** Validates a `/v1/chat/completions` body into chat messages and tool specs. */
-export function parseChatRequest(body: Json, limits: Limits): ParsedChatRequest {
+/**
+ * Validates a `/v1/chat/completions` body into chat messages and tool specs; a body without a `tools`
+ * field gets `defaultTools` (the server's), one with `"tools": []` none.
+ */
+export function parseChatRequest(
+  body: Json,
+  limits: Limits,
+  defaultTools: readonly ToolSpec[] = [],
+): ParsedChatRequest {
   const f = new Fields(body);
   const rawMessages = f.array('messages', true) as unknown[];
   if (rawMessages.length === 0) throw bad('messages', 'must hold at least one message');
   const messages = rawMessages.map((m, i) => parseMessage(m, `messages[${i}]`));
-  let tools = (f.array('tools') ?? []).map((t, i) => parseTool(t, `tools[${i}]`));
+  const rawTools = f.array('tools');
+  let tools =
+    rawTools === undefined ? [...defaultTools] : rawTools.map((t, i) => parseTool(t, `tools[${i}]`));
   const choice = f.raw('tool_choice');
   let prefill = '';
   if (choice === 'none') tools = [];

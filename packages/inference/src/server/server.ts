@@ -18,6 +18,7 @@ import {
   ShutdownError,
 } from '../errors.js';
 import type { GenerationResult } from '../generate.js';
+import type { ToolSpec } from '../tools.js';
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from './metrics.js';
 import { type Limits, parseBody, parseChatRequest, parseCompletionRequest } from './request.js';
 import { SseWriter } from './sse.js';
@@ -33,6 +34,12 @@ export interface ServerOptions {
   maxTokens?: number;
   /** `max_tokens` when a request gives none. Default min(512, maxTokens). */
   defaultMaxTokens?: number;
+  /**
+   * Tools offered to a chat request that has no `tools` field (e.g. a checkpoint's `tools.json`, see
+   * `manifestToolSpecs`); `"tools": []` or `tool_choice: "none"` still turns them off. The server never
+   * runs a tool: as the OpenAI API has it, the reply carries the tool calls and the client runs them.
+   */
+  tools?: readonly ToolSpec[];
 }
 
 /**
@@ -47,6 +54,7 @@ export class InferenceServer {
   private readonly limits: Limits;
   private readonly maxBodyBytes: number;
   private readonly format: ChatFormat | null;
+  private readonly defaultTools: readonly ToolSpec[];
   private closing = false;
   private readonly created = Math.floor(Date.now() / 1000);
   /** Responses sent, by HTTP status (for /metrics). */
@@ -57,6 +65,7 @@ export class InferenceServer {
     options: ServerOptions = {},
   ) {
     this.format = options.format ?? null;
+    this.defaultTools = options.tools ?? [];
     this.modelName = options.modelName ?? engine.model.name;
     this.maxBodyBytes = options.maxBodyBytes ?? 1 << 20;
     const maxTokens = options.maxTokens ?? Math.min(4096, engine.model.contextLength);
@@ -186,7 +195,7 @@ export class InferenceServer {
     body: Record<string, unknown>,
     req: IncomingMessage,
   ): Promise<void> {
-    const request = parseChatRequest(body, this.limits);
+    const request = parseChatRequest(body, this.limits, this.defaultTools);
     if (this.format === null) {
       throw new RequestError(
         400,

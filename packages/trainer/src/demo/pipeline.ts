@@ -29,6 +29,7 @@ import {
 } from './data.js';
 import { writeDemoReport } from './report.js';
 import { DEMO_SIZES, type DemoSizes } from './sizes.js';
+import { demoToolManifest, writeToolManifest } from './tool-manifest.js';
 
 export interface DemoOptions {
   /** Output folder (default `.agentlm/demo`). */
@@ -59,8 +60,10 @@ export interface DemoResult {
   agent: { before: AgentEvalResult; after: AgentEvalResult; tasks: number };
   /** The synthesized task kinds trained and evaluated on. */
   taskKinds: string[];
-  /** The HF checkpoint folder (config.json, model.safetensors, tokenizer files). */
+  /** The HF checkpoint folder (config.json, model.safetensors, tokenizer files, tools.json). */
   checkpoint: string;
+  /** The checkpoint's tool manifest (`tools.json`): the tools the model trained with and a sample store. */
+  tools: string;
   report: string;
   /** The closing tool-using chat turn, as printed. */
   chat: string[];
@@ -346,7 +349,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   );
 
   const checkpoint = join(out, 'model');
-  await stage('save HF checkpoint', async () => {
+  const chatTask = tasks.find((t) => t.domain === 'tools') ?? (tasks[0] as Task);
+  const toolsFile = await stage('save HF checkpoint', async () => {
     await saveModel(mid.model, checkpoint, { tokenizerDir });
     // a checkpoint is only as good as its reload: load it back and compare one forward's logits
     const reloaded = await loadModel(checkpoint, { backend });
@@ -358,11 +362,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     a.dispose();
     b.dispose();
     reloaded.dispose();
+    // the tools the model trained with, so `agentlm chat --model <checkpoint>` can run its calls
+    return writeToolManifest(checkpoint, demoToolManifest(trajectories, [chatTask, ...tasks]));
   });
 
   const chat = await stage('tool-using chat turn', async () => {
-    const task = tasks.find((t) => t.domain === 'tools') ?? (tasks[0] as Task);
-    const r = await evaluateAgent([task], {
+    const r = await evaluateAgent([chatTask], {
       decoder: greedyDecoder(mid.model),
       tokenizer,
       maxNewTokens: sizes.maxNewTokens * 2,
@@ -371,7 +376,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     });
     const t = r.transcripts[0];
     return [
-      `User: ${task.prompt}`,
+      `User: ${chatTask.prompt}`,
       ...(t?.turns ?? []).map((x) => (x.startsWith('[tool') ? x : `Assistant: ${x}`)),
       `(verifier: ${t?.passed ? 'passed' : 'failed'})`,
     ];
@@ -389,6 +394,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     agent: { before: before.agent, after: after.agent, tasks: tasks.length },
     taskKinds: DEMO_TASKS.kinds,
     checkpoint,
+    tools: toolsFile,
     report: join(out, 'report.md'),
     chat,
   };
