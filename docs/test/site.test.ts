@@ -48,6 +48,8 @@ describe('docs site', () => {
     await page.goto(`${site.url}/playground`);
     await page.locator('main a[href*="/playground/index.html"]').first().click();
     await page.locator('h1', { hasText: 'agentlm playground' }).waitFor({ timeout: 15_000 });
+    // the demo checkpoint ships with the site (/playground/models/) and loads on arrival
+    await page.locator('#stat-model', { hasText: 'agentlm-demo' }).waitFor({ timeout: 60_000 });
     await page.close();
   });
 

@@ -1,3 +1,3 @@
 import { libraryConfig } from '../../tsup.base.js';
 
-export default libraryConfig();
+export default libraryConfig({ entry: ['src/index.ts', 'src/node.ts'] });

@@ -31,7 +31,11 @@ export async function serveDir(root: string): Promise<{ url: string; close(): Pr
     else if (!extname(file) && existsSync(`${file}.html`)) file = `${file}.html`;
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+      // the length also on HEAD, where Node does not add it: model downloads read sizes from HEAD
+      res.writeHead(200, {
+        'content-type': types[extname(file)] ?? 'application/octet-stream',
+        'content-length': body.length,
+      });
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');

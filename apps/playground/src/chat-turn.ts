@@ -29,8 +29,9 @@ export async function streamChatTurn(
     ...(req.tools ? {} : { tools: [] }),
     maxNewTokens: req.maxNewTokens,
     thinking: req.thinking,
-    temperature: 0.7,
-    topK: 20,
+    // 0 is greedy decoding (what the shipped model's suggestions were checked with); sampling keeps the top 20
+    temperature: req.temperature,
+    ...(req.temperature > 0 ? { topK: 20 } : {}),
   });
   for (;;) {
     const next = await turn.next();

@@ -1,7 +1,8 @@
 import './style.css';
-import { modelDirectoryFiles } from './files.js';
-import type { BackendPreference, ModelFiles, Reply, Request } from './protocol.js';
-import { deleteCached, formatBytes, listCached, readCached, saveCached } from './store.js';
+import { formatBytes } from './format.js';
+import { setupModelTab, shippedUrl } from './model-tab.js';
+import type { BackendPreference, LoadedModel, Reply, Request } from './protocol.js';
+import { SHIPPED_MODEL, SUGGESTIONS } from './shipped.js';
 
 /** The page: UI only. Every model, tokenizer and training computation runs in worker.ts. */
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -13,6 +14,7 @@ const sendButton = $<HTMLButtonElement>('chat-send');
 let current: { body: HTMLElement; reasoning: HTMLElement | null; text: string } | null = null;
 let lossPoints: number[] = [];
 let modelReady = false;
+let firstReady = true;
 
 function notify(message: string | null): void {
   const notice = $<HTMLParagraphElement>('notice');
@@ -31,7 +33,7 @@ function selectTab(tab: HTMLButtonElement): void {
   }
   tab.focus();
   if (tab.id === 'tab-tokenizer') tokenize();
-  if (tab.id === 'tab-model') void refreshCache();
+  if (tab.id === 'tab-model') modelTab.refreshCache();
 }
 tabs.forEach((tab, i) => {
   tab.tabIndex = i === 0 ? 0 : -1;
@@ -51,12 +53,10 @@ function addMessage(role: 'user' | 'assistant', text: string): HTMLElement {
   return item;
 }
 
-$<HTMLFormElement>('chat-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const input = $<HTMLTextAreaElement>('chat-input');
-  const text = input.value.trim();
-  if (!text || sendButton.disabled) return;
-  input.value = '';
+const systemInput = $<HTMLInputElement>('chat-system');
+systemInput.value = SHIPPED_MODEL.system;
+
+function send(text: string): void {
   addMessage('user', text);
   const body = addMessage('assistant', '');
   body.setAttribute('aria-busy', 'true');
@@ -68,8 +68,61 @@ $<HTMLFormElement>('chat-form').addEventListener('submit', (e) => {
     maxNewTokens: Number($<HTMLInputElement>('chat-max-tokens').value),
     thinking: $<HTMLInputElement>('chat-thinking').checked,
     tools: $<HTMLInputElement>('chat-tools').checked,
+    temperature: Number($<HTMLInputElement>('chat-temperature').value),
+    system: systemInput.value.trim(),
   });
+}
+
+$<HTMLFormElement>('chat-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = $<HTMLTextAreaElement>('chat-input');
+  const text = input.value.trim();
+  if (!text || sendButton.disabled) return;
+  input.value = '';
+  send(text);
 });
+
+/** A fresh conversation: the transcript is cleared and the model sees no earlier turns. */
+function newConversation(): void {
+  transcript.replaceChildren();
+  post({ type: 'reset' });
+}
+$<HTMLButtonElement>('chat-new').addEventListener('click', newConversation);
+
+/** The shipped model's suggested prompts; each starts a new conversation (the model was trained on single turns). */
+function showSuggestions(visible: boolean): void {
+  const box = $<HTMLFieldSetElement>('suggestions');
+  box.hidden = !visible;
+  box.replaceChildren(
+    box.querySelector('legend') as HTMLLegendElement,
+    ...SUGGESTIONS.map((s) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = s.label;
+      button.title = s.prompt;
+      button.addEventListener('click', () => {
+        if (sendButton.disabled) return;
+        systemInput.value = SHIPPED_MODEL.system;
+        newConversation();
+        send(s.prompt);
+      });
+      return button;
+    }),
+  );
+}
+
+function showStore(kv: Record<string, string>): void {
+  $('store-view').hidden = false;
+  $('store').replaceChildren(
+    ...Object.entries(kv).flatMap(([key, value]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = key;
+      const dd = document.createElement('dd');
+      dd.textContent = value;
+      return [dt, dd];
+    }),
+  );
+}
 
 function appendReasoning(text: string): void {
   if (!current) return;
@@ -153,102 +206,14 @@ function drawLoss(): void {
   svg.setAttribute('aria-label', `Training loss over ${lossPoints.length} steps, now ${last}`);
 }
 
-// Model loading: file picker, drag and drop, and the OPFS cache.
-async function loadFiles(fileList: FileList | File[]): Promise<void> {
-  const found = modelDirectoryFiles(fileList);
-  if (!found) {
-    notify('config.json is missing: choose all the files of a model directory (or its folder)');
-    return;
-  }
-  const files: ModelFiles = Object.fromEntries(found.files);
-  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-  const name = `${found.folder.split('/').pop() || 'model'}-${stamp}`;
-  $('load-status').textContent = `loading ${name}…`;
-  try {
-    await saveCached(name, files);
-  } catch (err) {
-    const quota = (err as Error).name === 'QuotaExceededError';
-    notify(
-      `${quota ? 'Browser storage is full' : 'Could not cache the model'} (${(err as Error).message}); it is loaded for this session only${quota ? ' — delete cached models below to make room' : ''}.`,
-    );
-  }
-  post({ type: 'load', name, files });
-}
-
-const dropZone = $<HTMLLabelElement>('drop-zone');
-for (const id of ['model-files', 'model-folder']) {
-  $<HTMLInputElement>(id).addEventListener('change', (e) => {
-    const input = e.target as HTMLInputElement;
-    if (input.files?.length) void loadFiles(input.files);
-  });
-}
-dropZone.addEventListener('dragover', (e) => {
-  e.preventDefault();
-  dropZone.classList.add('over');
-});
-dropZone.addEventListener('dragleave', () => dropZone.classList.remove('over'));
-dropZone.addEventListener('drop', (e) => {
-  e.preventDefault();
-  dropZone.classList.remove('over');
-  const entries = [...(e.dataTransfer?.items ?? [])]
-    .map((item) => item.webkitGetAsEntry())
-    .filter((x) => x !== null);
-  Promise.all(entries.map((entry) => droppedFiles(entry, '')))
-    .then((lists) => loadFiles(lists.flat()))
-    .catch((err: Error) => notify(`Could not read the dropped files: ${err.message}`));
-});
-
-/** The files under a dropped entry, with their folder path (a dropped folder's `files` list is empty). */
-async function droppedFiles(entry: FileSystemEntry, parent: string): Promise<File[]> {
-  const path = parent ? `${parent}/${entry.name}` : entry.name;
-  if (entry.isFile) {
-    const file = await new Promise<File>((ok, fail) => (entry as FileSystemFileEntry).file(ok, fail));
-    Object.defineProperty(file, 'webkitRelativePath', { value: path });
-    return [file];
-  }
-  const reader = (entry as FileSystemDirectoryEntry).createReader();
-  const children: FileSystemEntry[] = [];
-  for (;;) {
-    const batch = await new Promise<FileSystemEntry[]>((ok, fail) => reader.readEntries(ok, fail));
-    if (batch.length === 0) break;
-    children.push(...batch);
-  }
-  return (await Promise.all(children.map((child) => droppedFiles(child, path)))).flat();
-}
-
-async function refreshCache(): Promise<void> {
-  const list = $<HTMLUListElement>('cache-list');
-  try {
-    const cached = await listCached();
-    list.replaceChildren(
-      ...cached.map(({ name, bytes }) => {
-        const item = document.createElement('li');
-        const load = document.createElement('button');
-        load.textContent = `Load ${name} (${formatBytes(bytes)})`;
-        load.addEventListener('click', async () => {
-          $('load-status').textContent = `loading ${name}…`;
-          post({ type: 'load', name, files: await readCached(name) });
-        });
-        const remove = document.createElement('button');
-        remove.textContent = 'Delete';
-        remove.setAttribute('aria-label', `Delete ${name}`);
-        remove.addEventListener('click', async () => {
-          await deleteCached(name);
-          await refreshCache();
-        });
-        item.append(load, ' ', remove);
-        return item;
-      }),
-    );
-    if (!cached.length) list.textContent = 'No cached models.';
-  } catch (err) {
-    list.textContent = `The model cache is unavailable here (${(err as Error).message}).`;
-  }
-}
-
-function modelLoaded(name: string, parameters: number, kvBytesPerToken: number): void {
+function modelLoaded({ name, parameters, kvBytesPerToken, tools, skippedTools }: LoadedModel): void {
   $('stat-model').textContent =
     `${name} (${(parameters / 1e6).toFixed(2)}M params, KV ${formatBytes(kvBytesPerToken)}/token)`;
+  $('tool-names').textContent = tools.join(', ') || 'none';
+  $('store-view').hidden = true;
+  showSuggestions(name === SHIPPED_MODEL.name);
+  if (skippedTools?.length)
+    notify(`Some tools of this model cannot run here: ${skippedTools.map((t) => t.reason).join('; ')}`);
   modelReady = true;
   sendButton.disabled = false;
   transcript.replaceChildren();
@@ -256,12 +221,24 @@ function modelLoaded(name: string, parameters: number, kvBytesPerToken: number):
 }
 
 worker.addEventListener('error', (e) => notify(`The compute worker failed: ${e.message}`));
+const modelTab = setupModelTab(post, notify);
+
+/** The model a first visit loads: `?model=<url>` when given, else the shipped one (from the cache when there). */
+function loadFirstModel(): void {
+  const asked = new URLSearchParams(location.search).get('model');
+  if (asked === 'none') return;
+  modelTab.loadUrl(asked ? new URL(asked, location.href).href : shippedUrl, true);
+}
+
 worker.addEventListener('message', (event: MessageEvent<Reply>) => {
   const msg = event.data;
+  if (modelTab.onReply(msg)) return;
   switch (msg.type) {
     case 'ready':
       $('backend').textContent = `backend: ${msg.backend}`;
       if (msg.notice) notify(msg.notice);
+      if (firstReady) loadFirstModel();
+      firstReady = false;
       if (modelReady && msg.notice) {
         modelReady = false;
         sendButton.disabled = true;
@@ -269,19 +246,20 @@ worker.addEventListener('message', (event: MessageEvent<Reply>) => {
       }
       break;
     case 'progress':
-      $('load-status').textContent = msg.text;
       $('train-status').textContent = msg.text;
       break;
     case 'loaded':
-      modelLoaded(msg.name, msg.parameters, msg.kvBytesPerToken);
-      $('load-status').textContent = `${msg.name} is loaded: chat with it in the Chat tab.`;
       notify(null);
-      void refreshCache();
+      modelLoaded(msg);
+      break;
+    case 'store':
+      showStore(msg.kv);
       break;
     case 'token':
       if (current) {
         current.text += msg.text;
-        current.body.textContent = current.text;
+        // a tool-calling generation's visible text is often just the blank line before its call
+        current.body.textContent = current.text.trimStart();
       }
       break;
     case 'reasoning':
@@ -312,7 +290,7 @@ worker.addEventListener('message', (event: MessageEvent<Reply>) => {
     case 'trained':
       $<HTMLButtonElement>('train-start').disabled = false;
       $('train-status').textContent += ' — done; the trained model is loaded in the Chat tab';
-      modelLoaded(msg.name, msg.parameters, msg.kvBytesPerToken);
+      modelLoaded(msg);
       break;
     case 'error': {
       const hint = {
@@ -332,8 +310,11 @@ worker.addEventListener('message', (event: MessageEvent<Reply>) => {
   }
 });
 
-const requested = new URLSearchParams(location.search).get('backend');
+const query = new URLSearchParams(location.search);
+const requested = query.get('backend');
+const maxBindingMiB = query.get('maxBindingMiB');
 post({
   type: 'init',
   backend: (['cpu', 'webgpu'].includes(requested ?? '') ? requested : 'auto') as BackendPreference,
+  ...(maxBindingMiB === null ? {} : { maxBindingBytes: Math.round(Number(maxBindingMiB) * 2 ** 20) }),
 });

@@ -7,12 +7,17 @@ import { initBackend } from '@agentlm/tensor';
 import { AGENT_SPECIAL_TOKENS, trainTokenizer } from '@agentlm/tokenizer';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUGGESTIONS } from '../src/shipped.js';
+import { collectErrors, expectBackend } from './helpers/page.js';
+import { verifySuggestion } from './helpers/verify.js';
 
 /**
  * Drives the built app (turbo builds it before tests) in Debian's headless Chromium: once with WebGPU
- * (SwiftShader behind --enable-unsafe-webgpu) and once forced onto the CPU backend. Each run loads a
- * fixture model directory through the file input, chats, opens the tokenizer view, trains a few steps,
- * chats with the trained model, and checks the console stayed clean. Screenshots go to test-results/.
+ * (SwiftShader behind --enable-unsafe-webgpu) and once forced onto the CPU backend. Each run makes a first
+ * visit (the shipped model downloads and answers a suggested prompt with a tool call that the task's verifier
+ * passes) and a second one (the model comes from the cache, no request for it), then loads a fixture model
+ * directory through the file input, chats, opens the tokenizer view, trains a few steps, chats with the
+ * trained model, and checks the console stayed clean. Screenshots go to test-results/.
  */
 const dist = join(import.meta.dirname, '..', 'dist');
 const artefacts = join(import.meta.dirname, '..', 'test-results');
@@ -86,6 +91,26 @@ async function chat(page: Page, text: string): Promise<{ updates: number; reply:
   return { updates, reply: (await reply.textContent()) ?? '' };
 }
 
+/** Clicks a suggested prompt and returns the finished reply's text and the tools' store after the turn. */
+async function runSuggestion(
+  page: Page,
+  index: number,
+): Promise<{ reply: string; kv: Record<string, string> }> {
+  await page.locator('#suggestions button').nth(index).click();
+  await page.locator('#transcript li.assistant').waitFor();
+  await page.waitForFunction(
+    () => !document.querySelector('#transcript li.assistant')?.hasAttribute('aria-busy'),
+    undefined,
+    { timeout: 60_000 },
+  );
+  const keys = await page.locator('#store dt').allTextContents();
+  const values = await page.locator('#store dd').allTextContents();
+  return {
+    reply: (await page.locator('#transcript li.assistant').textContent()) ?? '',
+    kv: Object.fromEntries(keys.map((k, i) => [k, values[i] as string])),
+  };
+}
+
 for (const mode of ['webgpu', 'cpu'] as const) {
   describe(`playground on ${mode}`, () => {
     let browser: Browser;
@@ -96,6 +121,82 @@ for (const mode of ['webgpu', 'cpu'] as const) {
       await browser?.close();
     });
 
+    it('loads the shipped model on a first visit, answers suggested prompts with tools, and loads it from the cache on the next', {
+      timeout: 150_000,
+    }, async () => {
+      // one context: the second visit sees the first one's cache (the origin private file system)
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const modelRequests: string[] = [];
+      // the worker's fetches are the context's requests too
+      context.on('request', (r) => {
+        if (r.url().includes('/models/')) modelRequests.push(`${r.method()} ${new URL(r.url()).pathname}`);
+      });
+      // what the progress bar said, visit by visit
+      await context.addInitScript(() => {
+        const w = window as unknown as { loadTexts: string[] };
+        w.loadTexts = [];
+        document.addEventListener('DOMContentLoaded', () => {
+          const text = document.getElementById('load-text') as Node;
+          new MutationObserver(() => w.loadTexts.push(text.textContent ?? '')).observe(text, {
+            childList: true,
+            characterData: true,
+            subtree: true,
+          });
+        });
+      });
+      const loadTexts = (page: Page) =>
+        page.evaluate(() => (window as unknown as { loadTexts: string[] }).loadTexts);
+      const first = await context.newPage();
+      const errors = collectErrors(first);
+      await first.goto(`${site.url}/?backend=${mode === 'cpu' ? 'cpu' : 'auto'}`);
+      await expectBackend(first, mode);
+      await first.locator('#stat-model', { hasText: 'agentlm-demo' }).waitFor({ timeout: 60_000 });
+      expect(modelRequests).toContain('GET /models/agentlm-demo/model.safetensors');
+      expect(modelRequests).toContain('GET /models/agentlm-demo/tools.json');
+      expect(await first.locator('#tool-names').textContent()).toBe('kv_get, kv_set');
+      expect(await loadTexts(first)).toContainEqual(
+        expect.stringMatching(/^model\.safetensors: [\d.]+ (B|KiB|MiB) of 3\.9 MiB/),
+      );
+      expect(await first.locator('#load-bar').isHidden()).toBe(true);
+
+      // a lookup and a save: each a tool card, and a transcript the task kind's verifier passes
+      for (const index of [0, 2]) {
+        const suggestion = SUGGESTIONS[index] as (typeof SUGGESTIONS)[number];
+        const { reply, kv } = await runSuggestion(first, index);
+        const card = first.locator('#transcript .tool-card');
+        expect(await card.count()).toBe(1);
+        expect(await card.locator('strong').textContent()).toContain(suggestion.call.name);
+        expect(JSON.parse((await card.locator('code').textContent()) ?? '')).toEqual(
+          suggestion.call.arguments,
+        );
+        const verdict = await verifySuggestion(suggestion, reply, kv);
+        expect(verdict, `reply ${JSON.stringify(reply)}, store ${JSON.stringify(kv)}`).toMatchObject({
+          passed: true,
+        });
+      }
+      await first.screenshot({ path: join(artefacts, `${mode}-first-visit.png`) });
+      await first.close();
+
+      // the second visit: from the cache, not a single request for the model's files
+      modelRequests.length = 0;
+      const second = await context.newPage();
+      errors.push(...collectErrors(second));
+      await second.goto(`${site.url}/?backend=${mode === 'cpu' ? 'cpu' : 'auto'}`);
+      await second.locator('#stat-model', { hasText: 'agentlm-demo' }).waitFor({ timeout: 60_000 });
+      expect(modelRequests).toEqual([]);
+      expect(await loadTexts(second)).toContainEqual(
+        expect.stringMatching(/^model\.safetensors: from the cache/),
+      );
+      await second.click('#tab-model');
+      const cached = second.locator('#cache-list button', { hasText: /agentlm-demo \(\d+\.\d MiB\)/ });
+      await cached.waitFor();
+      // Delete empties the cache
+      await second.locator('#cache-list button', { hasText: 'Delete' }).click();
+      await second.locator('#cache-list', { hasText: 'No cached models.' }).waitFor();
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
     it('loads a model from files, chats with streaming, tokenizes, trains and chats with the result', {
       timeout: 170_000,
     }, async () => {
@@ -103,31 +204,16 @@ for (const mode of ['webgpu', 'cpu'] as const) {
       const started = Date.now();
       const stage = (what: string) =>
         console.log(`[${mode}] ${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
-      const errors: string[] = [];
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') errors.push(msg.text());
-      });
-      page.on('pageerror', (err) => errors.push(err.message));
-      await page.goto(`${site.url}/?backend=${mode === 'cpu' ? 'cpu' : 'auto'}`);
-      const status = page.locator('#backend');
-      await status.filter({ hasText: 'backend:' }).waitFor({ timeout: 30_000 });
-      const backend = (await status.textContent())?.replace('backend: ', '');
-      console.log(`playground run "${mode}": the app ran on the ${backend} backend`);
-      if (mode === 'cpu') expect(backend).toBe('cpu');
-      // Headless Chromium offers SwiftShader WebGPU here; under CI its absence is a failure, locally a notice.
-      else if (process.env.CI) expect(backend).toBe('webgpu');
-      else if (backend !== 'webgpu')
-        console.log(`no WebGPU adapter: ${await page.locator('#notice').textContent()}`);
+      const errors = collectErrors(page);
+      // ?model=none: no shipped model, this run loads its own
+      await page.goto(`${site.url}/?backend=${mode === 'cpu' ? 'cpu' : 'auto'}&model=none`);
+      await expectBackend(page, mode);
 
       stage('app ready');
       // Model tab: the fixture directory's files through the file input (nothing is uploaded).
       await page.click('#tab-model');
       await page.setInputFiles('#model-files', fixtureFiles);
-      await page.locator('#load-status').filter({ hasText: 'is loaded' }).waitFor({ timeout: 60_000 });
-      await page
-        .locator('#cache-list button', { hasText: /KiB|MiB/ })
-        .first()
-        .waitFor();
+      await page.locator('#load-status').filter({ hasText: 'model is loaded' }).waitFor({ timeout: 60_000 });
       await page.screenshot({ path: join(artefacts, `${mode}-model.png`) });
 
       stage('model loaded');
@@ -191,10 +277,6 @@ for (const mode of ['webgpu', 'cpu'] as const) {
       expect(second.reply.length).toBeGreaterThan(0);
 
       stage('trained model replied');
-      // The OPFS cache: the fixture is listed with its size, and Delete removes it.
-      await page.click('#tab-model');
-      await page.locator('#cache-list button', { hasText: 'Delete' }).click();
-      await page.locator('#cache-list', { hasText: 'No cached models.' }).waitFor();
 
       // Phone width: the layout still fits.
       await page.setViewportSize({ width: 390, height: 844 });

@@ -70,7 +70,15 @@ describe('streamChatTurn', () => {
     const replies: Reply[] = [];
     await streamChatTurn(
       chat,
-      { type: 'chat', text: 'What is 2 + 3?', maxNewTokens: 64, thinking: false, tools: true },
+      {
+        type: 'chat',
+        text: 'What is 2 + 3?',
+        maxNewTokens: 64,
+        thinking: false,
+        tools: true,
+        temperature: 0.7,
+        system: '',
+      },
       100,
       (r) => replies.push(r),
     );

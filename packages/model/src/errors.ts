@@ -44,3 +44,23 @@ export class ModelInputError extends ModelError {
     this.name = 'ModelInputError';
   }
 }
+
+/**
+ * A model could not be fetched by URL: `code` `NOT_FOUND` (config.json missing: not a model folder),
+ * `NOT_HF_LAYOUT` (neither model.safetensors nor model.safetensors.index.json), `MISSING_SHARD`, `INDEX` (an
+ * index that does not parse), `HTTP` (any other status), `NETWORK` (no answer after the retries), `TRUNCATED`
+ * (fewer or more bytes than announced), `OFFLINE` (unreachable and not in the cache). `url` is the file's URL,
+ * `status` the HTTP status when there was one.
+ */
+export class RemoteModelError extends ModelError {
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly file: string,
+    readonly status: number | null,
+    code: string,
+  ) {
+    super(`${url}: ${message}`, code);
+    this.name = 'RemoteModelError';
+  }
+}

@@ -11,7 +11,7 @@ export {
   type YarnScaling,
   type YoutuConfig,
 } from './config.js';
-export { CheckpointError, ConfigError, ModelError, ModelInputError } from './errors.js';
+export { CheckpointError, ConfigError, ModelError, ModelInputError, RemoteModelError } from './errors.js';
 export { softmaxScale } from './layers/rope.js';
 export {
   checkCheckpoint,
@@ -30,6 +30,22 @@ export {
 } from './model.js';
 export { type QuantizeOptions, quantizeCheckpoint } from './quantize.js';
 export { type QuantizationConfig, quantFormatFor } from './quantized.js';
+export { type DownloadOptions, downloadModel } from './remote/download.js';
+export { type DownloadProgress, type FetchModelOptions, fetchModelFiles } from './remote/fetch-model.js';
+export {
+  type OpfsDirectoryHandle,
+  type OpfsFileHandle,
+  OpfsModelStore,
+  type OpfsWritable,
+} from './remote/opfs-store.js';
+export {
+  type CachedModel,
+  deleteCachedModel,
+  isModelUrl,
+  listCachedModels,
+  type ModelStore,
+  type StoreWriter,
+} from './remote/store.js';
 export {
   type ByteSource,
   byteSourceOf,

@@ -13,6 +13,8 @@ import { CheckpointError, ConfigError } from './errors.js';
 import { planWeight, streamWeight, type WeightPlan } from './load-weight.js';
 import { YoutuModel } from './model.js';
 import { type PlaneEntry, planeEntries, storedFormat } from './quantized.js';
+import { type DownloadOptions, downloadModel } from './remote/download.js';
+import { isModelUrl } from './remote/store.js';
 import { type ByteSource, byteSourceOf, Checkpoint, type TensorEntry } from './safetensors.js';
 import { BandScratch } from './weight-stream.js';
 import { numel, type WeightSpec, weightSpecs } from './weights.js';
@@ -153,8 +155,13 @@ function maxBufferBytes(backend: Backend): number {
  * converting or quantizing on the way when `dtype` asks. On any failure every tensor already made is freed before
  * the error propagates.
  * A stored `lm_head.weight` is ignored when the head is tied.
+ * An http(s) URL is a Hugging Face model folder: downloaded into the cache folder first (`downloadModel`).
  */
-export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<YoutuModel> {
+export async function loadModel(
+  dirOrUrl: string,
+  opts: LoadOptions & DownloadOptions = {},
+): Promise<YoutuModel> {
+  const dir = isModelUrl(dirOrUrl) ? await downloadModel(dirOrUrl, opts) : dirOrUrl;
   const config = await readConfig(dir);
   return loadCheckpoint(config, await Checkpoint.open(dir), dir, opts);
 }

@@ -2,14 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from './errors.js';
 import { writeFileAtomic } from './safetensors.js';
+import { TOKENIZER_FILES } from './tokenizer-names.js';
 
-/** The HF tokenizer files a checkpoint directory carries next to config.json (copied when present). */
-export const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'generation_config.json',
-] as const;
+export { TOKENIZER_FILES };
 
 /** What the model needs to know of a tokenizer: how many ids it emits, and its special ids. */
 export interface TokenizerFacts {

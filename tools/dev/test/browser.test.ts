@@ -22,6 +22,12 @@ describe('serveDir', () => {
     expect(await (await fetch(`${site.url}/guide/start`)).text()).toBe('<h1>start</h1>');
   });
 
+  it('announces the size on HEAD too (model downloads read it there)', async () => {
+    const head = await fetch(`${site.url}/index.html`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String('<h1>home</h1>'.length));
+  });
+
   it('answers 404 for missing files and does not escape its root', async () => {
     expect((await fetch(`${site.url}/missing.js`)).status).toBe(404);
     expect((await fetch(`${site.url}/..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
