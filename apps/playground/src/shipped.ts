@@ -28,7 +28,8 @@ export type Suggestion = {
 
 /**
  * Prompts the shipped model answers correctly with greedy decoding (the synth templates' exact wording, with the
- * store of its tools.json). The demo passes only some of its held-out tasks, so these were picked by running it:
+ * store of its tools.json). A 1M-parameter model answers the phrasings it was trained on, so these were picked by
+running it:
  * apps/playground/test/shipped-model.test.ts checks each one with the task's verifier.
  */
 export const SUGGESTIONS: Suggestion[] = [
