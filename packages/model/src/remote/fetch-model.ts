@@ -67,7 +67,7 @@ async function layout(
   const config = await lookup('config.json');
   if (config === null)
     throw new RemoteModelError(
-      'has no config.json (is this a Hugging Face model folder?)',
+      'not found (404): without a config.json this is no Hugging Face model folder',
       new URL('config.json', base).href,
       'config.json',
       404,
