@@ -34,10 +34,11 @@ export async function loadEngine(dirOrUrl: string, options: LoadEngineOptions = 
     retries,
     signal,
     fetch,
+    headers,
     ...engineOptions
   } = options;
   const dir = isModelUrl(dirOrUrl)
-    ? await downloadModel(dirOrUrl, { cacheDir, onDownloadProgress, offline, retries, signal, fetch })
+    ? await downloadModel(dirOrUrl, { cacheDir, onDownloadProgress, offline, retries, signal, fetch, headers })
     : dirOrUrl;
   const device = typeof backend === 'string' ? await initBackend(backend) : backend;
   const youtu = await loadModel(dir, {

@@ -1,13 +1,17 @@
 import { RemoteModelError } from '../errors.js';
+import { isShardFileName } from '../safetensors.js';
 import { TOKENIZER_FILES } from '../tokenizer-names.js';
 import { downloadFile, probeFile, type RemoteFile, type Transfer } from './http.js';
 import {
   type CachedFile,
   type CacheManifest,
   entryName,
+  isModelUrl,
   type ModelStore,
   modelBaseUrl,
+  PARTIAL,
   readManifest,
+  writeManifest,
 } from './store.js';
 
 /** Download progress, shaped like `LoadProgress`: files and bytes done of the whole model, and of this file. */
@@ -41,6 +45,8 @@ export interface FetchModelOptions {
   retries?: number;
   /** The fetch to use (default the global one). */
   fetch?: typeof fetch;
+  /** Headers sent with every request (e.g. `authorization: Bearer <token>` for a gated repository). */
+  headers?: Record<string, string>;
 }
 
 /** A cache entry is the version the server has when sizes agree and the validators (ETag, else Last-Modified) do. */
@@ -118,7 +124,7 @@ function shardNames(text: string, url: string): string[] {
   if (typeof map !== 'object' || map === null)
     throw new RemoteModelError('has no weight_map object', url, 'index', null, 'INDEX');
   const names = [...new Set(Object.values(map as Record<string, unknown>))];
-  const bad = names.find((n) => typeof n !== 'string' || n.includes('/') || n.includes('..') || n === '');
+  const bad = names.find((n) => !isShardFileName(n));
   if (bad !== undefined)
     throw new RemoteModelError(
       `weight_map names an unusable file ${JSON.stringify(bad)}`,
@@ -144,6 +150,8 @@ export async function syncModel(
   opts: FetchModelOptions,
 ): Promise<{ entry: string; names: string[] }> {
   const base = modelBaseUrl(url);
+  if (!URL.canParse(base) || !isModelUrl(base))
+    throw new RemoteModelError('is not an http(s) URL', url, 'config.json', null, 'URL');
   const store = opts.cache;
   const entry = entryName(base);
   const manifest: CacheManifest = (await readManifest(store, entry, base)) ?? { url: base, files: {} };
@@ -154,6 +162,7 @@ export async function syncModel(
     fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
     signal: opts.signal,
     retries: opts.retries ?? 3,
+    headers: opts.headers ?? {},
   };
   const verified = async (name: string): Promise<boolean> => {
     const c = manifest.files[name];
@@ -221,7 +230,26 @@ export async function syncModel(
     loaded++;
     report(manifest.files[f.name]?.size ?? f.size ?? 0, cached);
   }
+  if (online) await prune(store, entry, manifest, files);
   return { entry, names: files.map((f) => f.name) };
+}
+
+/** Drops the files the folder no longer has (a model re-sharded upstream must not keep a stale index). */
+async function prune(
+  store: ModelStore,
+  entry: string,
+  manifest: CacheManifest,
+  files: RemoteFile[],
+): Promise<void> {
+  const keep = new Set(files.map((f) => f.name));
+  const stale = Object.keys(manifest.files).filter((name) => !keep.has(name));
+  if (stale.length === 0) return;
+  for (const name of stale) {
+    delete manifest.files[name];
+    await writeManifest(store, entry, manifest);
+    await store.remove(entry, name);
+    await store.remove(entry, name + PARTIAL);
+  }
 }
 
 function offlineError(base: string, name: string, store: ModelStore, cause?: unknown): RemoteModelError {
