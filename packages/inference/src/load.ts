@@ -38,7 +38,15 @@ export async function loadEngine(dirOrUrl: string, options: LoadEngineOptions = 
     ...engineOptions
   } = options;
   const dir = isModelUrl(dirOrUrl)
-    ? await downloadModel(dirOrUrl, { cacheDir, onDownloadProgress, offline, retries, signal, fetch, headers })
+    ? await downloadModel(dirOrUrl, {
+        cacheDir,
+        onDownloadProgress,
+        offline,
+        retries,
+        signal,
+        fetch,
+        headers,
+      })
     : dirOrUrl;
   const device = typeof backend === 'string' ? await initBackend(backend) : backend;
   const youtu = await loadModel(dir, {
