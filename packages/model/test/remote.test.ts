@@ -158,11 +158,14 @@ describe('loading a model by URL', () => {
     const { server, url } = await serve(dir);
     const cacheDir = tmp('cache');
     const before = await logitsOf(await loadModel(url, { backend: cpu, cacheDir }));
+    server.requests.length = 0;
+    expect(await logitsOf(await loadModel(url, { backend: cpu, cacheDir, offline: true }))).toEqual(before);
+    expect(server.requests).toEqual([]);
     await server.close();
     expect(await logitsOf(await loadModel(url, { backend: cpu, cacheDir }))).toEqual(before);
     const err = await loadModel(url, { backend: cpu, cacheDir: tmp('empty') }).catch((e) => e);
     expect(err).toBeInstanceOf(RemoteModelError);
-    expect(err.code).toBe('OFFLINE');
+    expect(err).toMatchObject({ code: 'OFFLINE', file: 'config.json' });
   });
 
   it('fetchModelFiles gives files for loadModelFromFiles; models are listed with sizes and deleted', async () => {

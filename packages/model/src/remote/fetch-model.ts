@@ -188,25 +188,28 @@ export async function syncModel(
     fetched.add(f.name);
     return false;
   };
-  try {
-    files = online
-      ? await layout(
-          base,
-          (name) => probeFile(t, new URL(name, base).href, name),
-          async (f) => {
-            await ensure(f, () => {});
-            return readCached(f);
-          },
-        )
-      : await layout(base, offlineLookup, readCached);
-  } catch (err) {
-    if (!online || !isUnreachable(err)) throw err;
-    online = false;
-    files = await layout(base, offlineLookup, readCached).catch((e) => {
-      throw e instanceof RemoteModelError && e.code === 'NOT_FOUND'
-        ? offlineError(base, 'config.json', store, err)
-        : e;
+  // the cache as it is: a file the layout needs and the cache lacks is an OFFLINE error naming it
+  const cachedLayout = (cause?: unknown) =>
+    layout(base, offlineLookup, readCached).catch((e) => {
+      const lacking = e instanceof RemoteModelError && e.status === 404;
+      throw lacking ? offlineError(base, e.file, store, cause) : e;
     });
+  if (!online) files = await cachedLayout();
+  else {
+    try {
+      files = await layout(
+        base,
+        (name) => probeFile(t, new URL(name, base).href, name),
+        async (f) => {
+          await ensure(f, () => {});
+          return readCached(f);
+        },
+      );
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      online = false;
+      files = await cachedLayout(err);
+    }
   }
   const totalBytes = files.reduce((n, f) => n + (f.size ?? 0), 0);
   let loadedBytes = 0;
@@ -254,7 +257,7 @@ async function prune(
 
 function offlineError(base: string, name: string, store: ModelStore, cause?: unknown): RemoteModelError {
   const err = new RemoteModelError(
-    `cannot be reached and ${name} is not in the cache (${store.location})`,
+    `${name} is not in the cache (${store.location}) and the server is not used (unreachable, or offline: true)`,
     base,
     name,
     null,
