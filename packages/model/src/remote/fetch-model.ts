@@ -245,9 +245,7 @@ async function prune(
   files: RemoteFile[],
 ): Promise<void> {
   const keep = new Set(files.map((f) => f.name));
-  const stale = Object.keys(manifest.files).filter((name) => !keep.has(name));
-  if (stale.length === 0) return;
-  for (const name of stale) {
+  for (const name of Object.keys(manifest.files).filter((n) => !keep.has(n))) {
     delete manifest.files[name];
     await writeManifest(store, entry, manifest);
     await store.remove(entry, name);
