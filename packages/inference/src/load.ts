@@ -1,11 +1,11 @@
-import { loadModel } from '@agentlm/model';
+import { type DownloadOptions, downloadModel, isModelUrl, loadModel } from '@agentlm/model';
 import { type Backend, type BackendName, type DType, initBackend } from '@agentlm/tensor';
 import { Tokenizer, TokenizerError } from '@agentlm/tokenizer';
 import type { ServingOptions } from './engine.js';
 import { fromModel, type LoadedEngine } from './from-model.js';
 import type { MlaLanguageModelOptions } from './mla-model.js';
 
-export interface LoadEngineOptions extends MlaLanguageModelOptions, ServingOptions {
+export interface LoadEngineOptions extends MlaLanguageModelOptions, ServingOptions, DownloadOptions {
   /** A backend, or its name ('auto' = WebGPU when an adapter exists, else CPU). Default 'auto'. */
   backend?: Backend | 'auto' | BackendName;
   /**
@@ -19,10 +19,35 @@ export interface LoadEngineOptions extends MlaLanguageModelOptions, ServingOptio
 
 /**
  * Loads an HF checkpoint directory (config.json + safetensors, optional tokenizer files) into an
- * engine ready to generate, chat and serve.
+ * engine ready to generate, chat and serve. An http(s) URL is a Hugging Face model folder, downloaded into the
+ * cache folder first (resumed, revalidated, offline from the cache: see `downloadModel` of @agentlm/model).
  */
-export async function loadEngine(dir: string, options: LoadEngineOptions = {}): Promise<LoadedEngine> {
-  const { backend = 'auto', weightsDtype, checkFinite, name, ...engineOptions } = options;
+export async function loadEngine(dirOrUrl: string, options: LoadEngineOptions = {}): Promise<LoadedEngine> {
+  const {
+    backend = 'auto',
+    weightsDtype,
+    checkFinite,
+    name,
+    cacheDir,
+    onDownloadProgress,
+    offline,
+    retries,
+    signal,
+    fetch,
+    headers,
+    ...engineOptions
+  } = options;
+  const dir = isModelUrl(dirOrUrl)
+    ? await downloadModel(dirOrUrl, {
+        cacheDir,
+        onDownloadProgress,
+        offline,
+        retries,
+        signal,
+        fetch,
+        headers,
+      })
+    : dirOrUrl;
   const device = typeof backend === 'string' ? await initBackend(backend) : backend;
   const youtu = await loadModel(dir, {
     backend: device,
@@ -31,7 +56,10 @@ export async function loadEngine(dir: string, options: LoadEngineOptions = {}): 
     checkFinite,
   });
   const tokenizer = await loadTokenizer(dir);
-  return fromModel(youtu, tokenizer, { ...engineOptions, name: name ?? dirName(dir) });
+  return fromModel(youtu, tokenizer, {
+    ...engineOptions,
+    name: name ?? dirName(isModelUrl(dirOrUrl) ? new URL(dirOrUrl).pathname : dir),
+  });
 }
 
 /** The directory's tokenizer, or null when it has no tokenizer.json (a malformed one still throws). */

@@ -49,7 +49,7 @@ export class ModelInputError extends ModelError {
  * A model could not be fetched by URL: `code` `NOT_FOUND` (config.json missing: not a model folder),
  * `NOT_HF_LAYOUT` (neither model.safetensors nor model.safetensors.index.json), `MISSING_SHARD`, `INDEX` (an
  * index that does not parse), `HTTP` (any other status), `NETWORK` (no answer after the retries), `TRUNCATED`
- * (fewer or more bytes than announced), `OFFLINE` (unreachable and not in the cache). `url` is the file's URL,
+ * (fewer or more bytes than announced), `OFFLINE` (unreachable and not in the cache), `URL` (not an http(s) URL). `url` is the file's URL,
  * `status` the HTTP status when there was one.
  */
 export class RemoteModelError extends ModelError {

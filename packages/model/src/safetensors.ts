@@ -284,6 +284,11 @@ export function encodeTensor(
   }
 }
 
+/** A shard name an index may give: a .safetensors file beside the index (no path may lead elsewhere). */
+export function isShardFileName(name: unknown): name is string {
+  return typeof name === 'string' && /^[^/\\]+\.safetensors$/.test(name) && !name.startsWith('..');
+}
+
 /** A whole checkpoint directory: `model.safetensors`, or shards listed in `model.safetensors.index.json`. */
 export class Checkpoint {
   private constructor(
@@ -338,8 +343,7 @@ export class Checkpoint {
         throw new CheckpointError('has no weight_map object', indexFile, null, 'HEADER');
       }
       for (const [name, shard] of Object.entries(map)) {
-        // a shard is a file next to the index: no path may lead elsewhere
-        if (typeof shard !== 'string' || !/^[^/\\]+\.safetensors$/.test(shard) || shard.startsWith('..'))
+        if (!isShardFileName(shard))
           throw new CheckpointError(
             `weight_map maps it to ${JSON.stringify(shard)}, not a .safetensors file name beside the index`,
             indexFile,

@@ -95,7 +95,7 @@ export class ModelServer {
     this.dropAfter.delete(path);
     const stream = createReadStream(file, { start, end: Math.min(end, start + drop - 1) });
     stream.on('data', (chunk) => res.write(chunk));
-    // once the partial body is flushed the connection dies mid-response
-    stream.on('end', () => res.write(Buffer.alloc(0), () => res.socket?.destroy()));
+    // the connection closes mid-response (a FIN after the bytes, so the client surely has them all)
+    stream.on('end', () => res.socket?.end());
   }
 }

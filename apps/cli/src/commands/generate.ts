@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { loadModel, ModelInputError } from '@agentlm/model';
 import { type DType, initBackend, noGrad, tidy } from '@agentlm/tensor';
 import type { Command } from 'commander';
+import { downloadProgressBar } from '../download-progress.js';
 
 /** Parses `--ids 1,2,3` into token ids. */
 function parseIds(text: string): number[] {
@@ -41,6 +42,7 @@ async function logits(opts: {
     dtype,
     requiresGrad: false,
     checkFinite: opts.checkFinite,
+    onDownloadProgress: downloadProgressBar(),
   });
   const out = tidy(() => noGrad(() => model.forward([ids]).logits));
   const data = (await out.data()) as Float32Array;
@@ -58,7 +60,10 @@ export function registerGenerate(program: Command): void {
   program
     .command('logits')
     .description('Run one forward pass of a checkpoint on token ids and write the logits (float32) as JSON')
-    .requiredOption('--model <dir>', 'checkpoint directory (config.json + safetensors)')
+    .requiredOption(
+      '--model <dir|url>',
+      'checkpoint directory (config.json + safetensors), or its http(s) URL',
+    )
     .requiredOption('--ids <ids>', 'comma-separated token ids, e.g. 1,2,3')
     .option('--backend <name>', 'cpu or webgpu', 'cpu')
     .option('--dtype <dtype>', "weight dtype: auto (the checkpoint's own), f32, bf16, f16, q8, q4", 'auto')

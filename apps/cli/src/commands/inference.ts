@@ -15,6 +15,7 @@ import {
   type ToolRegistry,
 } from '@agentlm/inference/node';
 import type { Command } from 'commander';
+import { downloadProgressBar } from '../download-progress.js';
 import { chatTools, findToolManifest, type ToolsFlag } from '../tools.js';
 
 interface LoadFlags {
@@ -42,7 +43,10 @@ const WEIGHT_DTYPES = ['auto', ...DTYPES, 'q8', 'q4'];
 
 function withLoadOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--model <dir>', 'model directory (config.json + safetensors, optional tokenizer files)')
+    .requiredOption(
+      '--model <dir|url>',
+      'model directory (config.json + safetensors, optional tokenizer files) or its http(s) URL (downloaded into $AGENTLM_CACHE, default ~/.cache/agentlm; progress on stderr)',
+    )
     .option('--backend <name>', `compute backend: ${BACKENDS.join(', ')}`, 'auto')
     .option(
       '--dtype <dtype>',
@@ -102,6 +106,7 @@ async function load(f: LoadFlags, serving: ServingOptions = {}): Promise<LoadedE
     backend: choice('--backend', f.backend, BACKENDS) as 'auto' | 'cpu' | 'webgpu',
     weightsDtype: weightsDtype(f.dtype),
     dtype: choice('--cache-dtype', f.cacheDtype, DTYPES) as CacheDType,
+    onDownloadProgress: downloadProgressBar(),
     ...serving,
   });
 }

@@ -1,13 +1,17 @@
 import { RemoteModelError } from '../errors.js';
+import { isShardFileName } from '../safetensors.js';
 import { TOKENIZER_FILES } from '../tokenizer-names.js';
 import { downloadFile, probeFile, type RemoteFile, type Transfer } from './http.js';
 import {
   type CachedFile,
   type CacheManifest,
   entryName,
+  isModelUrl,
   type ModelStore,
   modelBaseUrl,
+  PARTIAL,
   readManifest,
+  writeManifest,
 } from './store.js';
 
 /** Download progress, shaped like `LoadProgress`: files and bytes done of the whole model, and of this file. */
@@ -41,6 +45,8 @@ export interface FetchModelOptions {
   retries?: number;
   /** The fetch to use (default the global one). */
   fetch?: typeof fetch;
+  /** Headers sent with every request (e.g. `authorization: Bearer <token>` for a gated repository). */
+  headers?: Record<string, string>;
 }
 
 /** A cache entry is the version the server has when sizes agree and the validators (ETag, else Last-Modified) do. */
@@ -67,7 +73,7 @@ async function layout(
   const config = await lookup('config.json');
   if (config === null)
     throw new RemoteModelError(
-      'has no config.json (is this a Hugging Face model folder?)',
+      'not found (404): without a config.json this is no Hugging Face model folder',
       new URL('config.json', base).href,
       'config.json',
       404,
@@ -118,7 +124,7 @@ function shardNames(text: string, url: string): string[] {
   if (typeof map !== 'object' || map === null)
     throw new RemoteModelError('has no weight_map object', url, 'index', null, 'INDEX');
   const names = [...new Set(Object.values(map as Record<string, unknown>))];
-  const bad = names.find((n) => typeof n !== 'string' || n.includes('/') || n.includes('..') || n === '');
+  const bad = names.find((n) => !isShardFileName(n));
   if (bad !== undefined)
     throw new RemoteModelError(
       `weight_map names an unusable file ${JSON.stringify(bad)}`,
@@ -144,6 +150,8 @@ export async function syncModel(
   opts: FetchModelOptions,
 ): Promise<{ entry: string; names: string[] }> {
   const base = modelBaseUrl(url);
+  if (!URL.canParse(base) || !isModelUrl(base))
+    throw new RemoteModelError('is not an http(s) URL', url, 'config.json', null, 'URL');
   const store = opts.cache;
   const entry = entryName(base);
   const manifest: CacheManifest = (await readManifest(store, entry, base)) ?? { url: base, files: {} };
@@ -154,6 +162,7 @@ export async function syncModel(
     fetch: opts.fetch ?? globalThis.fetch.bind(globalThis),
     signal: opts.signal,
     retries: opts.retries ?? 3,
+    headers: opts.headers ?? {},
   };
   const verified = async (name: string): Promise<boolean> => {
     const c = manifest.files[name];
@@ -179,25 +188,28 @@ export async function syncModel(
     fetched.add(f.name);
     return false;
   };
-  try {
-    files = online
-      ? await layout(
-          base,
-          (name) => probeFile(t, new URL(name, base).href, name),
-          async (f) => {
-            await ensure(f, () => {});
-            return readCached(f);
-          },
-        )
-      : await layout(base, offlineLookup, readCached);
-  } catch (err) {
-    if (!online || !isUnreachable(err)) throw err;
-    online = false;
-    files = await layout(base, offlineLookup, readCached).catch((e) => {
-      throw e instanceof RemoteModelError && e.code === 'NOT_FOUND'
-        ? offlineError(base, 'config.json', store, err)
-        : e;
+  // the cache as it is: a file the layout needs and the cache lacks is an OFFLINE error naming it
+  const cachedLayout = (cause?: unknown) =>
+    layout(base, offlineLookup, readCached).catch((e) => {
+      const lacking = e instanceof RemoteModelError && e.status === 404;
+      throw lacking ? offlineError(base, e.file, store, cause) : e;
     });
+  if (!online) files = await cachedLayout();
+  else {
+    try {
+      files = await layout(
+        base,
+        (name) => probeFile(t, new URL(name, base).href, name),
+        async (f) => {
+          await ensure(f, () => {});
+          return readCached(f);
+        },
+      );
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      online = false;
+      files = await cachedLayout(err);
+    }
   }
   const totalBytes = files.reduce((n, f) => n + (f.size ?? 0), 0);
   let loadedBytes = 0;
@@ -221,12 +233,29 @@ export async function syncModel(
     loaded++;
     report(manifest.files[f.name]?.size ?? f.size ?? 0, cached);
   }
+  if (online) await prune(store, entry, manifest, files);
   return { entry, names: files.map((f) => f.name) };
+}
+
+/** Drops the files the folder no longer has (a model re-sharded upstream must not keep a stale index). */
+async function prune(
+  store: ModelStore,
+  entry: string,
+  manifest: CacheManifest,
+  files: RemoteFile[],
+): Promise<void> {
+  const keep = new Set(files.map((f) => f.name));
+  for (const name of Object.keys(manifest.files).filter((n) => !keep.has(n))) {
+    delete manifest.files[name];
+    await writeManifest(store, entry, manifest);
+    await store.remove(entry, name);
+    await store.remove(entry, name + PARTIAL);
+  }
 }
 
 function offlineError(base: string, name: string, store: ModelStore, cause?: unknown): RemoteModelError {
   const err = new RemoteModelError(
-    `cannot be reached and ${name} is not in the cache (${store.location})`,
+    `${name} is not in the cache (${store.location}) and the server is not used (unreachable, or offline: true)`,
     base,
     name,
     null,

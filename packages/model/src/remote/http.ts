@@ -19,6 +19,7 @@ export interface Transfer {
   fetch: typeof fetch;
   signal: AbortSignal | undefined;
   retries: number;
+  headers: Record<string, string>;
 }
 
 /**
@@ -45,7 +46,11 @@ function bodyLength(res: Response): number | null {
 
 /** HEAD of a file: its size and validators, or null when the server answers 404. */
 export async function probeFile(t: Transfer, url: string, name: string): Promise<RemoteFile | null> {
-  const res = await t.fetch(url, { method: 'HEAD', headers: IDENTITY, signal: t.signal });
+  const res = await t.fetch(url, {
+    method: 'HEAD',
+    headers: { ...t.headers, ...IDENTITY },
+    signal: t.signal,
+  });
   if (res.status === 404) return null;
   if (!res.ok) throw statusError(url, name, res.status, ' on HEAD');
   return {
@@ -63,10 +68,14 @@ class EndedEarly extends Error {}
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
@@ -127,7 +136,7 @@ async function transfer(
   offset: number,
   onBytes: (n: number) => void,
 ): Promise<number> {
-  const headers: Record<string, string> = { ...IDENTITY };
+  const headers: Record<string, string> = { ...t.headers, ...IDENTITY };
   const validator = f.etag ?? f.lastModified;
   if (offset > 0 && validator !== null) {
     headers.range = `bytes=${offset}-`;
@@ -137,7 +146,7 @@ async function transfer(
   if (res.status === 416) {
     // the partial file is not a prefix of what the server has now: start over
     await res.body?.cancel();
-    res = await t.fetch(f.url, { headers: IDENTITY, signal: t.signal });
+    res = await t.fetch(f.url, { headers: { ...t.headers, ...IDENTITY }, signal: t.signal });
   }
   let start = 0;
   let expected: number | null;
