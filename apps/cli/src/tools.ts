@@ -10,6 +10,7 @@ import {
   type ToolManifest,
   ToolRegistry,
 } from '@agentlm/inference/node';
+import { downloadModel, isModelUrl } from '@agentlm/model';
 import { Sandbox } from '@agentlm/synth';
 import { TOOL_HANDLERS } from '@agentlm/synth/toolbox';
 
@@ -22,7 +23,9 @@ export async function findToolManifest(
   flag: ToolsFlag,
 ): Promise<{ file: string; manifest: ToolManifest } | null> {
   if (flag === false) return null;
-  const file = flag ?? join(model, TOOL_MANIFEST_FILE);
+  // a model given by URL: its cached folder, which the download (done by then) fills with its tools.json too
+  const dir = isModelUrl(model) ? await downloadModel(model, { offline: true }) : model;
+  const file = flag ?? join(dir, TOOL_MANIFEST_FILE);
   if (flag === undefined && !existsSync(file)) return null;
   return { file, manifest: await readToolManifest(file) };
 }

@@ -7,7 +7,8 @@ import { presetConfig, saveModel, YoutuModel } from '@agentlm/model';
 import { createCpuBackend } from '@agentlm/tensor';
 import { AGENT_SPECIAL_TOKENS, trainTokenizer } from '@agentlm/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cliBin, runCli } from './run-cli.js';
+import { ModelServer } from '../../../packages/model/test/http-server.js';
+import { cliBin, runCli, runCliAsync } from './run-cli.js';
 
 const golden = fileURLToPath(new URL('../../../packages/model/test/fixtures/golden-tiny', import.meta.url));
 let modelDir = '';
@@ -182,6 +183,23 @@ describe('agentlm chat with a tool manifest', () => {
     );
     // the session still chats after the hostile scripts
     expect(r.stdout).toMatch(/\[(stop|length|max_steps), \d+ step\(s\), \d+ tokens\]/);
+  });
+
+  it('offers the tools.json of a model loaded by URL (downloaded with it into the cache)', async () => {
+    const server = new ModelServer(checkpointWithTools(manifest));
+    try {
+      const url = await server.start();
+      const r = await runCliAsync(['chat', '--model', url, ...cpu], {
+        input: '/tools\n/call kv_get {"key": "colour"}\n/exit\n',
+        env: { AGENTLM_CACHE: mkdtempSync(join(tmpdir(), 'agentlm-cli-tools-cache-')) },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/tools\.json/);
+      expect(r.stdout).toMatch(/tools from .*tools\.json: kv_get, shout, spin, escape, hog\n/);
+      expect(r.stdout).toContain('[tool result] {"key":"colour","value":"teal"}');
+    } finally {
+      await server.close();
+    }
   });
 
   it("takes --tools FILE over the checkpoint's, --no-tools over both, and rejects a bad manifest in one line", () => {

@@ -26,8 +26,12 @@ export function runCli(
 }
 
 /** `runCli` without blocking this process: for tests whose own servers (127.0.0.1) the CLI talks to. */
-export function runCliAsync(args: string[], opts: { env?: Record<string, string> } = {}): Promise<CliResult> {
+export function runCliAsync(
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string } = {},
+): Promise<CliResult> {
   const child = spawn(process.execPath, [cliBin, ...args], { env: { ...process.env, ...opts.env } });
+  child.stdin.end(opts.input ?? '');
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => {

@@ -6,3 +6,9 @@ export const TOKENIZER_FILES = [
   'special_tokens_map.json',
   'generation_config.json',
 ] as const;
+
+/**
+ * Files a checkpoint folder may carry for the packages above this one, fetched with it when loading by URL: the
+ * tool manifest the model was trained with (@agentlm/inference's `tools.json`).
+ */
+export const COMPANION_FILES = ['tools.json'] as const;

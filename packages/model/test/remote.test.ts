@@ -168,12 +168,15 @@ describe('loading a model by URL', () => {
     expect(err).toMatchObject({ code: 'OFFLINE', file: 'config.json' });
   });
 
-  it('fetchModelFiles gives files for loadModelFromFiles; models are listed with sizes and deleted', async () => {
+  it('fetchModelFiles gives files for loadModelFromFiles (and the tool manifest); models are listed with sizes and deleted', async () => {
     const dir = await checkpoint(false);
+    const manifest = '{"format": "agentlm-tools/1", "tools": []}\n';
+    writeFileSync(join(dir, 'tools.json'), manifest);
     const { url } = await serve(dir);
     const store = new DirectoryModelStore(tmp('cache'));
     const files = await fetchModelFiles(url, { cache: store });
     expect([...files.keys()].sort()).toEqual(readdirSync(dir).sort());
+    expect(await files.get('tools.json')?.text()).toBe(manifest);
     const model = await loadModelFromFiles(files, { backend: cpu });
     expect(await logitsOf(model)).toEqual(await logitsOf(await loadModel(dir, { backend: cpu })));
     const [listed] = await listCachedModels(store);

@@ -258,13 +258,13 @@ async function serve(
   },
 ) {
   const port = num('--port', f.port) as number;
-  const manifest = await findToolManifest(f.model, f.tools);
   const { engine, format } = await load(f, {
     maxBatch: num('--max-batch', f.maxBatch),
     maxWaiting: num('--max-waiting', f.maxWaiting),
     prefillChunk: num('--prefill-chunk', f.prefillChunk),
     kvCacheBytes: num('--kv-cache-bytes', f.kvCacheBytes),
   });
+  const manifest = await findToolManifest(f.model, f.tools);
   const server = createServer(engine, {
     format,
     maxBodyBytes: num('--max-body-bytes', f.maxBodyBytes),

@@ -1,6 +1,6 @@
 import { RemoteModelError } from '../errors.js';
 import { isShardFileName } from '../safetensors.js';
-import { TOKENIZER_FILES } from '../tokenizer-names.js';
+import { COMPANION_FILES, TOKENIZER_FILES } from '../tokenizer-names.js';
 import { downloadFile, probeFile, type RemoteFile, type Transfer } from './http.js';
 import {
   type CachedFile,
@@ -80,7 +80,7 @@ async function layout(
       'NOT_FOUND',
     );
   const files = [config];
-  for (const name of TOKENIZER_FILES) {
+  for (const name of [...TOKENIZER_FILES, ...COMPANION_FILES]) {
     const f = await lookup(name);
     if (f !== null) files.push(f);
   }
