@@ -16,7 +16,7 @@ async function start(serving: ServingOptions = {}) {
     name: 'fake-echo',
     script: respondAfter('>', (prompt) => {
       const who = prompt.slice(prompt.lastIndexOf('<') + 1, -1);
-      return who === 'long' ? 'x'.repeat(2000) : `hi ${who}`;
+      return who === 'long' ? 'x'.repeat(4000) : `hi ${who}`;
     }),
   });
   const engine = new Engine(model, { tokenizer: codec, ...serving });
@@ -81,11 +81,11 @@ function checkHistogram(samples: Sample[], family: string): number {
   return count;
 }
 
-async function complete(url: string, who: string, signal?: AbortSignal) {
+async function complete(url: string, who: string, signal?: AbortSignal, maxTokens = 64) {
   const res = await fetch(`${url}/v1/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt: `<${who}>`, max_tokens: 64, temperature: 0 }),
+    body: JSON.stringify({ prompt: `<${who}>`, max_tokens: maxTokens, temperature: 0 }),
     signal,
   });
   return { status: res.status, body: (await res.json()) as { choices?: { text: string }[] } };
@@ -113,7 +113,8 @@ describe('serving many clients', () => {
   it('a queued request whose client disconnects leaves the queue at once', async () => {
     const { url, engine } = await start({ maxBatch: 1, maxWaiting: 4 });
     const running = new AbortController();
-    const first = complete(url, 'long', running.signal).catch(() => null);
+    // long enough to still run when the second arrives (64 tokens could end first, and it would never queue)
+    const first = complete(url, 'long', running.signal, 4000).catch(() => null);
     while (engine.scheduler.runningRequests === 0) await new Promise((r) => setTimeout(r, 5));
     const queued = new AbortController();
     const second = complete(url, 'queued', queued.signal).catch(() => null);
