@@ -63,7 +63,7 @@ export async function streamWeight(
     for (const plane of planeEntries(spec, stored)) {
       const planeEntry = ckpt.entries.get(plane.name) as TensorEntry;
       const rowBytes = planeEntry.byteLength / plane.shape[0];
-      for await (const band of rowBands(ckpt, planeEntry, { checkFinite: finite })) {
+      for await (const band of rowBands(ckpt, planeEntry, scratch, { checkFinite: finite })) {
         backend.write(storage, plane.offset + band.row0 * rowBytes, band.bytes);
       }
     }
@@ -75,7 +75,7 @@ export async function streamWeight(
   }
   const cols = numel(spec.shape) / (spec.shape.length > 1 ? (spec.shape[0] as number) : 1);
   const elementBytes = isQuantized(target) ? 0 : storageBytes(1, target);
-  for await (const band of rowBands(ckpt, entry, { checkFinite: finite })) {
+  for await (const band of rowBands(ckpt, entry, scratch, { checkFinite: finite })) {
     const at = band.row0 * cols * elementBytes;
     if (STORED_DTYPE[target as keyof typeof STORED_DTYPE] === entry.dtype) {
       backend.write(storage, at, band.bytes);

@@ -108,7 +108,7 @@ function quantizedTensors(
   const quantized = () => {
     packed ??= (async () => {
       const out = new Uint8Array(quantLayout(numel(spec.shape), format).bytes);
-      for await (const band of rowBands(ckpt, entry, { checkFinite: true })) {
+      for await (const band of rowBands(ckpt, entry, scratch, { checkFinite: true })) {
         const values = decodeBand(band, entry, scratch);
         for (const plane of quantizeRows(values, band.row0, spec, format, scratch))
           out.set(plane.bytes, plane.offset);

@@ -114,8 +114,13 @@ function parseHeader(file: string, json: string, headerEnd: number, dataLength: 
  */
 export interface ByteSource {
   readonly size: number;
-  /** `length` bytes from `offset` (fewer only at the end of the file), in a fresh buffer. */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * `length` bytes from `offset` (fewer only at the end of the file): in a fresh buffer, or in `into` (at least
+   * `length` bytes) when given and the source can read into it, as a view of it. Loads pass one reused `into`
+   * band after band, so that streaming a checkpoint frees no band-sized buffers (the C heap keeps freed bands
+   * resident: a q4-on-load grew by twice its weights).
+   */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   close?(): Promise<void>;
 }
 
@@ -125,7 +130,13 @@ export function byteSourceOf(data: Blob | Uint8Array | ArrayBuffer): ByteSource 
   if (data instanceof Uint8Array) {
     return {
       size: data.byteLength,
-      read: async (offset, length) => data.slice(offset, Math.min(offset + length, data.byteLength)),
+      read: async (offset, length, into) => {
+        const end = Math.min(offset + length, data.byteLength);
+        if (into === undefined) return data.slice(offset, end);
+        const view = into.subarray(0, Math.max(0, end - offset));
+        view.set(data.subarray(offset, end));
+        return view;
+      },
     };
   }
   return {
@@ -146,8 +157,9 @@ export async function fileByteSource(file: string): Promise<ByteSource> {
     const size = (await handle.stat()).size;
     return {
       size,
-      read: async (offset, length) => {
-        const bytes = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      read: async (offset, length, into) => {
+        const want = Math.max(0, Math.min(length, size - offset));
+        const bytes = into === undefined ? new Uint8Array(want) : into.subarray(0, want);
         const { bytesRead } = await handle.read(bytes, 0, bytes.byteLength, offset);
         return bytesRead === bytes.byteLength ? bytes : bytes.subarray(0, bytesRead);
       },
@@ -210,13 +222,12 @@ export class SafetensorsFile {
     }
   }
 
-  /** The raw little-endian bytes of one tensor, in a fresh (aligned) buffer. */
-  /** `length` bytes of a tensor's data from byte `offset` of it (default: all of it). */
-  async readBytes(name: string, offset = 0, length?: number): Promise<Uint8Array> {
+  /** `length` bytes of a tensor's data from byte `offset` of it (default: all of it), read into `into` if given. */
+  async readBytes(name: string, offset = 0, length?: number, into?: Uint8Array): Promise<Uint8Array> {
     const e = this.entries.get(name);
     if (e === undefined) throw new CheckpointError('no such tensor', this.file, name, 'MISSING_TENSOR');
     const want = length ?? e.byteLength - offset;
-    const bytes = await this.source.read(e.byteOffset + offset, want);
+    const bytes = await this.source.read(e.byteOffset + offset, want, into);
     if (bytes.byteLength !== want)
       throw new CheckpointError(
         `short read (${bytes.byteLength} of ${want} bytes from byte ${offset})`,
@@ -412,11 +423,14 @@ export class Checkpoint {
     return { entry: this.entry(name), bytes: await this.readRange(name, 0) };
   }
 
-  /** `length` bytes of one tensor's data from byte `offset` of it (default: to its end): loads stream in bands. */
-  async readRange(name: string, offset: number, length?: number): Promise<Uint8Array> {
+  /**
+   * `length` bytes of one tensor's data from byte `offset` of it (default: to its end), read into `into` when
+   * given (see ByteSource.read): loads stream in bands.
+   */
+  async readRange(name: string, offset: number, length?: number, into?: Uint8Array): Promise<Uint8Array> {
     const entry = this.entry(name);
     const file = this.files.find((f) => f.file === entry.file) as SafetensorsFile;
-    return file.readBytes(name, offset, length);
+    return file.readBytes(name, offset, length, into);
   }
 
   private entry(name: string): TensorEntry {

@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  byteSourceOf,
   Checkpoint,
   CheckpointError,
   encodeTensor,
@@ -53,6 +54,27 @@ describe('safetensors', () => {
     expect(Array.from(await ckpt.read('d'))).toEqual([7, -1, 2 ** 30]);
     await ckpt.close();
     expect(readdirSync(dir)).toEqual(['model.safetensors']); // no temp files left
+  });
+
+  it('reads a range into a given buffer, from a file and from bytes in memory', async () => {
+    const dir = tmp();
+    const path = join(dir, 'model.safetensors');
+    await writeSafetensors(path, [
+      { name: 'a', dtype: 'F32', shape: [8], bytes: () => encodeTensor(values, 'F32') },
+    ]);
+    const fromMemory = await Checkpoint.fromFiles(
+      new Map([['model.safetensors', byteSourceOf(readFileSync(path))]]),
+    );
+    for (const ckpt of [await Checkpoint.open(dir), fromMemory]) {
+      const into = new Uint8Array(64).fill(0xff);
+      const bytes = await ckpt.readRange('a', 8, 12, into);
+      expect(bytes.buffer).toBe(into.buffer); // a view of `into`, not a fresh buffer
+      expect(Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, 3))).toEqual(
+        Array.from(values.slice(2, 5)),
+      );
+      expect(into[12]).toBe(0xff); // nothing past the range is touched
+      await ckpt.close();
+    }
   });
 
   it('shards with an index and reads them back by name', async () => {
