@@ -5,7 +5,12 @@ import { type KernelSet, type Lanes, onLanes } from '../threads/lanes.js';
 import { sharedMemory } from '../threads/pool.js';
 import { gemvQ4WasmBase64, gemvQ4WasmSharedBase64 } from './gemv-q4-wasm.js';
 import { gemvQ8WasmBase64, gemvQ8WasmSharedBase64 } from './gemv-q8-wasm.js';
-import { gemvQdotWasmBase64, gemvQdotWasmSharedBase64 } from './gemv-qdot-wasm.js';
+import {
+  gemvQdotRelaxedWasmBase64,
+  gemvQdotRelaxedWasmSharedBase64,
+  gemvQdotWasmBase64,
+  gemvQdotWasmSharedBase64,
+} from './gemv-qdot-wasm.js';
 import { gemvWasmBase64, gemvWasmSharedBase64 } from './gemv-wasm.js';
 import {
   decode16,
@@ -13,6 +18,7 @@ import {
   kernelSet,
   type MatrixOperand,
   quantPointers,
+  relaxedSimd,
   rowReader,
   stageQuantized,
 } from './loader.js';
@@ -49,7 +55,9 @@ function instantiateGemv(memory: WebAssembly.Memory): GemvModule | null {
       [gemvWasmBase64, gemvWasmSharedBase64],
       [gemvQ8WasmBase64, gemvQ8WasmSharedBase64],
       [gemvQ4WasmBase64, gemvQ4WasmSharedBase64],
-      [gemvQdotWasmBase64, gemvQdotWasmSharedBase64],
+      relaxedSimd(gemvQdotRelaxedWasmBase64)
+        ? [gemvQdotRelaxedWasmBase64, gemvQdotRelaxedWasmSharedBase64]
+        : [gemvQdotWasmBase64, gemvQdotWasmSharedBase64],
     ],
     memory,
   );
@@ -362,6 +370,9 @@ function streamed(
   multiply(mod, mem, a, staged, bBase * 4, c, cOffset, m, n, k, ONE, m, false);
 }
 
+/** The integer-dot kernel of a q8/q4 x @ Wᵀ with int8 activations (gemv-qdot.wat). */
+type IntegerDot = 'gemv_t_q8_dot' | 'gemv_t_q4_dot' | 'gemv_t_q4_dot_i8';
+
 /**
  * Every row of A of every batch through the kernel for B's dtype and layout (B's storage at byte `base`), `perJob`
  * rows at a time: their x rows written to the scratch (and quantized when `int8`), then one job in which each lane computes its band of
@@ -390,6 +401,15 @@ function multiply(
   const unit = isQuantized(b.dtype) && !b.transposed ? QUANT_BLOCK : 4;
   const fourRows = b.dtype === 'f32' && b.transposed;
   const rowFloats = quantizedRowFloats(k);
+  // q4 against x's codes as bytes, with relaxed SIMD's byte dot product where it runs (same results)
+  const bytes = int8 && b.dtype === 'q4' && mod.fns.gemv_t_q4_dot_i8 !== undefined;
+  const dot: IntegerDot | null = !int8
+    ? null
+    : bytes
+      ? 'gemv_t_q4_dot_i8'
+      : b.dtype === 'q4'
+        ? 'gemv_t_q4_dot'
+        : 'gemv_t_q8_dot';
   for (let r0 = 0; r0 < rows; r0 += perJob) {
     const count = Math.min(perJob, rows - r0);
     const yBase = count * k;
@@ -398,7 +418,7 @@ function multiply(
     for (let r = 0; r < count; r++) mem.set(readRow(aRow(r0 + r)), r * k);
     // each row of x quantized once per call, here, for all lanes
     const xq = (r: number) => (quantized + r * rowFloats) * 4;
-    if (int8) for (let r = 0; r < count; r++) mod.fns.quantize_x8(r * k * 4, xq(r), k);
+    if (int8) for (let r = 0; r < count; r++) mod.fns.quantize_x8(r * k * 4, xq(r), k, bytes ? 1 : 0);
     onLanes(mod, maxLanes, (lanes) => {
       const units = Math.ceil(n / unit);
       for (let lane = 0; lane < lanes.count; lane++) {
@@ -416,7 +436,7 @@ function multiply(
             r += 4;
             continue;
           }
-          columns(lanes, lane, b, base, offset, n, k, int8 ? xq(r) : r * k * 4, y, j0, j1, xs, int8);
+          columns(lanes, lane, b, base, offset, n, k, dot ? xq(r) : r * k * 4, y, j0, j1, xs, dot);
           r++;
         }
       }
@@ -429,7 +449,7 @@ function multiply(
 
 /**
  * Lane `lane` computes y[j0..j1) of x · op(B) (x, y, xs byte pointers; y already offset to column j0; x as
- * quantize_x8 wrote it when `int8`), B's matrix at element `offset` of its storage at byte `base`. Each column's
+ * quantize_x8 wrote it for `dot`), B's matrix at element `offset` of its storage at byte `base`. Each column's
  * arithmetic does not depend on the band it falls in, so any split gives the one-lane result bit for bit.
  */
 function columns(
@@ -445,15 +465,15 @@ function columns(
   j0: number,
   j1: number,
   xs: number,
-  int8: boolean,
+  dot: IntegerDot | null,
 ): void {
   const { dtype, transposed } = b;
   const cols = j1 - j0;
   const at = offset + (transposed ? j0 * k : j0);
   if (dtype === 'q8' || dtype === 'q4') {
     const p = quantPointers(base, b.size as number, dtype, at);
-    if (int8 && dtype === 'q8') lanes.call(lane, 'gemv_t_q8_dot', x, p.q, p.scales, y, k, cols, xs);
-    else if (int8) lanes.call(lane, 'gemv_t_q4_dot', x, p.q, p.scales, p.mins, y, k, cols, xs);
+    if (dot === 'gemv_t_q8_dot') lanes.call(lane, dot, x, p.q, p.scales, y, k, cols, xs);
+    else if (dot !== null) lanes.call(lane, dot, x, p.q, p.scales, p.mins, y, k, cols, xs);
     else if (dtype === 'q8') {
       if (transposed) lanes.call(lane, 'gemv_t_q8', x, p.q, p.scales, y, k, cols);
       else lanes.call(lane, 'gemv_n_q8', x, p.q, p.scales, y, k, cols, n);

@@ -41,6 +41,32 @@ export function compiledModule(base64: string): WebAssembly.Module {
   return module;
 }
 
+/** Whether relaxed-SIMD modules run here, decided once per process (see relaxedSimd). */
+let relaxed: boolean | undefined;
+
+/**
+ * Whether this runtime runs `base64`, a bundled module using relaxed SIMD (on by default in Node 22 and current
+ * browsers). Node 20 has it behind a V8 flag, turned on here before the first such module compiles, unless
+ * AGENTLM_RELAXED_SIMD=0 (which also keeps the plain kernels where relaxed SIMD is native, for A/B runs). The
+ * kernels that use it return the plain kernels' results bit for bit, so the choice changes speed only.
+ */
+export function relaxedSimd(base64: string): boolean {
+  if (relaxed !== undefined) return relaxed;
+  const env = (globalThis as { process?: NodeJS.Process }).process;
+  const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+  if (env?.env?.AGENTLM_RELAXED_SIMD === '0') relaxed = false;
+  else if (WebAssembly.validate(bytes)) relaxed = true;
+  else {
+    try {
+      env?.getBuiltinModule?.('node:v8')?.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    } catch {
+      // not Node, or a V8 that refuses the flag: the plain kernels
+    }
+    relaxed = WebAssembly.validate(bytes);
+  }
+  return relaxed;
+}
+
 /**
  * Instances of bundled modules (pairs of base64: as built, importing a shared memory) on one memory, with the
  * module holding each export (for the worker pool, threads/lanes.ts); null where WebAssembly SIMD is unavailable.
