@@ -3,9 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpuPool } from '../src/backends/cpu/threads/pool.js';
 import {
+  cast,
   cpuThreads,
   createCpuBackend,
   type DType,
+  latentAttention,
   matmul,
   setCpuThreads,
   type Tensor,
@@ -65,6 +67,27 @@ describe('cpu worker pool', () => {
     expect(pool?.jobs ?? 0).toBeGreaterThanOrEqual(before + 32);
     expect(three.length).toBe(one.length);
     for (const [i, got] of three.entries()) expect(got, `product ${i}`).toEqual(one[i]);
+  }, 120_000);
+
+  it('runs latentAttention on 3 lanes bit for bit as on one (heads in groups of four, chunks of rows)', async () => {
+    // 2B-like: 16 heads over a cache of 576-wide rows, 3000 rows (two chunks), f32 and bf16; and 6 heads (one
+    // group with a remainder, not split)
+    const attend = () =>
+      (['f32', 'bf16'] as const).flatMap((dtype) =>
+        [16, 6].map((heads) => {
+          const rows = tensor(wavy(3000 * 576, heads), [3000, 576], { backend });
+          const cache = dtype === 'f32' ? rows : cast(rows, 'bf16');
+          const q = tensor(wavy(heads * 576, 9), [heads, 576], { backend });
+          return bits(latentAttention(q, cache, { length: 2999, valueDim: 512, scale: 0.07 }));
+        }),
+      );
+    await setCpuThreads(1);
+    const one = attend();
+    await setCpuThreads(3);
+    const before = cpuPool()?.jobs ?? 0;
+    const three = attend();
+    expect(cpuPool()?.jobs ?? 0).toBeGreaterThanOrEqual(before + 4); // the 16-head cases went through the pool
+    for (const [i, got] of three.entries()) expect(got, `case ${i}`).toEqual(one[i]);
   }, 120_000);
 
   it('stops and restarts', async () => {

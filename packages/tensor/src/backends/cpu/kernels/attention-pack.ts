@@ -43,7 +43,7 @@ export interface AttentionRowKernels {
     heads: number,
     count: number,
     ld: number,
-    scale: number,
+    scaleAt: number,
     stats: number,
     out: number,
     dv: number,

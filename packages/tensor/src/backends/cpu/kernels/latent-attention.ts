@@ -1,15 +1,17 @@
 import type { LatentAttentionParams, Storage } from '../../../backend.js';
 import { type FloatArray, floats, raw } from '../storage.js';
+import { type KernelSet, onLanes } from '../threads/lanes.js';
 import { attentionWasmBase64, attentionWasmSharedBase64 } from '../wasm/attention-wasm.js';
 import { ARENA_SCRATCH_BYTES, residentMemory } from '../wasm/gemv.js';
-import { instantiate, rowReader } from '../wasm/loader.js';
-import type { AttentionRowKernels } from './attention-pack.js';
+import { kernelSet, rowReader } from '../wasm/loader.js';
 
 /** Cache rows per pass: a chunk's scores [heads, CHUNK] stay in L2 next to the rows they came from. */
 const CHUNK = 2048;
 
 /** The row kernels instantiated on each arena memory that holds a cache. */
-const kernelsOf = new WeakMap<WebAssembly.Memory, AttentionRowKernels | null>();
+const kernelsOf = new WeakMap<WebAssembly.Memory, KernelSet | null>();
+/** Cache values (rows × width × heads) per extra lane below which a step is not split. */
+const VALUES_PER_LANE = 1 << 16;
 
 /**
  * One token's attention over a latent cache (see Backend.latentAttention). The cache is made resident in a
@@ -17,7 +19,9 @@ const kernelsOf = new WeakMap<WebAssembly.Memory, AttentionRowKernels | null>();
  * the scores of every head (each row read once for all heads), an online softmax across chunks (running max
  * and sum per head, earlier sums rescaled when the max grows) and the weighted sum of the rows' first
  * valueDim columns, all in WebAssembly. q, the running statistics, the output, a chunk's scores and (for a bf16
- * cache) the chunk's rows widened to f32 live in the arena's scratch area. Where the cache
+ * cache) the chunk's rows widened to f32 live in the arena's scratch area. The heads are split across the
+ * worker pool in groups of four (the scoring kernel's unit), each lane taking every chunk for its heads, so
+ * every head's arithmetic, and its result bit for bit, is that of one thread. Where the cache
  * cannot be resident (f16, the f64 reference mode, no WebAssembly) the exact two-pass loop below runs.
  */
 export function latentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAttentionParams): void {
@@ -35,7 +39,7 @@ function residentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAt
   const rowScratch = heads * 4 + (bf16 ? width * 4 : 0);
   const ld = Math.min(
     CHUNK,
-    Math.floor((ARENA_SCRATCH_BYTES - qBytes - heads * 8 - outBytes) / (rowScratch * 4)) * 4,
+    Math.floor((ARENA_SCRATCH_BYTES - qBytes - 16 - heads * 8 - outBytes) / (rowScratch * 4)) * 4,
   );
   if (ld < 4) return false;
   const resident = residentMemory(cache);
@@ -43,33 +47,46 @@ function residentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAt
   const { memory, byteOffset } = resident;
   let k = kernelsOf.get(memory);
   if (k === undefined) {
-    k = instantiate<AttentionRowKernels>(attentionWasmBase64, memory, attentionWasmSharedBase64);
+    k = kernelSet([[attentionWasmBase64, attentionWasmSharedBase64]], memory);
     kernelsOf.set(memory, k);
   }
   if (k === null) return false;
-  const [qAt, statsAt, outAt] = [0, qBytes, qBytes + heads * 8];
+  const [qAt, scaleAt, statsAt] = [0, qBytes, qBytes + 16];
+  const outAt = statsAt + heads * 8;
   const sAt = outAt + outBytes;
   const widenedAt = sAt + heads * ld * 4;
   const mem = new Float32Array(memory.buffer, 0, ARENA_SCRATCH_BYTES / 4);
   mem.set(qs.subarray(0, heads * width), qAt / 4);
+  mem[scaleAt / 4] = scale;
   for (let h = 0; h < heads; h++) {
     mem[statsAt / 4 + 2 * h] = Number.NEGATIVE_INFINITY; // running max
     mem[statsAt / 4 + 2 * h + 1] = 0; // running sum
   }
   mem.fill(0, outAt / 4, outAt / 4 + heads * dv);
   const rowBytes = width * (bf16 ? 2 : 4);
+  const groups = heads % 4 === 0 ? heads / 4 : 1;
+  const maxLanes = Math.min(groups, Math.max(1, Math.floor((length * width * heads) / VALUES_PER_LANE)));
+  const { fns } = k;
   for (let start = 0; start < length; start += ld) {
     const count = Math.min(ld, length - start);
     let rows = byteOffset + start * rowBytes;
     if (bf16) {
-      k.widen_bf16(rows, widenedAt, count * width);
+      fns.widen_bf16(rows, widenedAt, count * width);
       rows = widenedAt;
     }
-    k.latent_scores(qAt, rows, sAt, heads, count, width, ld);
-    k.latent_softmax(sAt, heads, count, ld, scale, statsAt, outAt, dv);
-    k.latent_mix(sAt, rows, outAt, heads, count, width, dv, ld);
+    onLanes(k, maxLanes, (lanes) => {
+      for (let lane = 0; lane < lanes.count; lane++) {
+        const h0 = groups === 1 ? 0 : Math.floor((groups * lane) / lanes.count) * 4;
+        const h1 = groups === 1 ? heads : Math.floor((groups * (lane + 1)) / lanes.count) * 4;
+        if (h1 === h0) continue;
+        const [n, s, out] = [h1 - h0, sAt + h0 * ld * 4, outAt + h0 * dv * 4];
+        lanes.call(lane, 'latent_scores', qAt + h0 * width * 4, rows, s, n, count, width, ld);
+        lanes.call(lane, 'latent_softmax', s, n, count, ld, scaleAt, statsAt + h0 * 8, out, dv);
+        lanes.call(lane, 'latent_mix', s, rows, out, n, count, width, dv, ld);
+      }
+    });
   }
-  k.latent_finish(statsAt, outAt, heads, dv);
+  fns.latent_finish(statsAt, outAt, heads, dv);
   (floats(out) as Float32Array).set(mem.subarray(outAt / 4, outAt / 4 + heads * dv));
   return true;
 }

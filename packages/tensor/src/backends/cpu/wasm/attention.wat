@@ -271,12 +271,14 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next))))
   ;; latent_softmax: after latent_scores on a chunk, for each head h: the running max M_h and sum L_h (f32
-  ;; pairs at `stats`, M = -inf and L = 0 before the first chunk) take the chunk's scores, scaled by `scale`:
-  ;; when the chunk raises M_h, L_h and out_h[0:dv] are rescaled by exp(M_old - M_new); the scores become
-  ;; exp(scale s - M_h), summed into L_h, ready for latent_mix.
-  (func (export "latent_softmax") (param $s i32) (param $heads i32) (param $count i32) (param $ld i32) (param $scale f32)
+  ;; pairs at `stats`, M = -inf and L = 0 before the first chunk) take the chunk's scores, scaled by `scale`
+  ;; (an f32 at `scaleAt`: the worker pool passes integer arguments only): when the chunk raises M_h, L_h and
+  ;; out_h[0:dv] are rescaled by exp(M_old - M_new); the scores become exp(scale s - M_h), summed into L_h, ready
+  ;; for latent_mix.
+  (func (export "latent_softmax") (param $s i32) (param $heads i32) (param $count i32) (param $ld i32) (param $scaleAt i32)
     (param $stats i32) (param $out i32) (param $dv i32)
-    (local $h i32) (local $old f32) (local $max f32) (local $rescale f32)
+    (local $h i32) (local $old f32) (local $max f32) (local $rescale f32) (local $scale f32)
+    (local.set $scale (f32.load (local.get $scaleAt)))
     (block $done (loop $next
       (br_if $done (i32.ge_s (local.get $h) (local.get $heads)))
       (local.set $old (f32.load (local.get $stats)))
