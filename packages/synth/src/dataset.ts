@@ -47,6 +47,35 @@ export function dedupKey(task: Task): string {
   return createHash('sha1').update(seen).digest('hex');
 }
 
+/**
+ * A rerun resumes the run whose records are in `out`. A record this run would never make (of another domain,
+ * difficulty, kind or seed) means `out` holds a different run, whose records would silently count toward this
+ * one's quotas and end up in its dataset.
+ */
+function checkResumable(
+  out: string,
+  records: Trajectory[],
+  o: { domains: readonly Domain[]; difficulties: readonly number[]; kinds: Set<string> | null; seed: number },
+): void {
+  for (const t of records) {
+    const other = !o.domains.includes(t.domain)
+      ? `domain ${t.domain}`
+      : !o.difficulties.includes(t.task.difficulty)
+        ? `difficulty ${t.task.difficulty}`
+        : o.kinds && !o.kinds.has(t.task.kind)
+          ? `kind ${t.task.kind}`
+          : !t.id.includes(`-s${o.seed}-`)
+            ? `a seed other than ${o.seed}`
+            : null;
+    if (other !== null)
+      throw new SynthOptionError(
+        'out',
+        out,
+        `a folder holding this run's records to resume (it holds ${t.id}, of ${other}); synthesize into another folder`,
+      );
+  }
+}
+
 /** Splits `count` over the cells as evenly as possible (earlier cells get the remainder). */
 function quotas(count: number, cells: number): number[] {
   return Array.from({ length: cells }, (_, i) => Math.floor(count / cells) + (i < count % cells ? 1 : 0));
@@ -86,6 +115,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<SynthRepor
   const started = performance.now();
   const kept = readTrajectories(options.out, 'trajectories');
   const rejected = readTrajectories(options.out, 'rejected');
+  checkResumable(options.out, [...kept, ...rejected], { domains, difficulties, kinds, seed });
   const finished = new Set([...kept, ...rejected].map((t) => t.id));
   const seen = new Set([...kept, ...rejected].map((t) => dedupKey(t.task)));
   const writers = {

@@ -89,6 +89,27 @@ describe('synthesize', () => {
     expect(third.started).toEqual([]);
   });
 
+  it('refuses to resume a folder that holds another run (kinds, domains, seed)', async () => {
+    const out = dir('other-run');
+    const run = {
+      out,
+      count: 4,
+      seed: 5,
+      domains: ['tools' as const],
+      difficulties: [1 as const],
+      kinds: ['kv-save'],
+    };
+    expect((await synthesize(run)).kept).toBe(4);
+    await expect(synthesize({ ...run, kinds: ['kv-lookup'] })).rejects.toThrow(
+      /holds tools-d1-s5-\d+, of kind kv-save\); synthesize into another folder/,
+    );
+    await expect(synthesize({ ...run, seed: 6 })).rejects.toThrow(/of a seed other than 6/);
+    await expect(synthesize({ ...run, domains: ['math'], kinds: undefined })).rejects.toThrow(
+      SynthOptionError,
+    );
+    expect((await synthesize({ ...run, count: 6 })).kept).toBe(6); // the same run resumes
+  });
+
   it('writes msgpack shards that read back to the same records as JSONL', async () => {
     await synthesize({ out: dir('e'), count: 8, seed: 5, domains: ['research'], format: 'msgpack' });
     await synthesize({ out: dir('f'), count: 8, seed: 5, domains: ['research'] });
