@@ -12,44 +12,13 @@ import { matmulWasmBase64 } from '../wasm/matmul-wasm.js';
  * The attention kernels own a private instance of the module, so its memory never aliases the matmul's.
  */
 
-/** The row kernels of attention.wat (see there); pointers in bytes. */
+/** The row kernels of attention.wat that attention takes (see there; latentAttention calls its own); pointers in bytes. */
 export interface AttentionRowKernels {
   memory: WebAssembly.Memory;
   exp_row: (at: number, count: number, scale: number, shift: number) => number;
   max_row: (at: number, count: number) => number;
   exp_panel: (at: number, count: number, lse: number, first: number, scale: number) => void;
   grad_panel: (p: number, dp: number, count: number, delta: number, scale: number) => void;
-  latent_scores: (
-    q: number,
-    rows: number,
-    s: number,
-    heads: number,
-    count: number,
-    width: number,
-    ld: number,
-  ) => void;
-  latent_mix: (
-    s: number,
-    rows: number,
-    out: number,
-    heads: number,
-    count: number,
-    width: number,
-    dv: number,
-    ld: number,
-  ) => void;
-  latent_softmax: (
-    s: number,
-    heads: number,
-    count: number,
-    ld: number,
-    scaleAt: number,
-    stats: number,
-    out: number,
-    dv: number,
-  ) => void;
-  latent_finish: (stats: number, out: number, heads: number, dv: number) => void;
-  widen_bf16: (src: number, dst: number, n: number) => void;
 }
 
 export interface AttentionKernels extends GemmModule, AttentionRowKernels {}

@@ -1,6 +1,6 @@
 import type { LatentAttentionParams, Storage } from '../../../backend.js';
 import { type FloatArray, floats, raw } from '../storage.js';
-import { type KernelSet, onLanes } from '../threads/lanes.js';
+import { type KernelSet, laneSpan, onLanes } from '../threads/lanes.js';
 import { attentionWasmBase64, attentionWasmSharedBase64 } from '../wasm/attention-wasm.js';
 import { ARENA_SCRATCH_BYTES, residentMemory } from '../wasm/gemv.js';
 import { kernelSet, rowReader } from '../wasm/loader.js';
@@ -64,8 +64,12 @@ function residentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAt
   }
   mem.fill(0, outAt / 4, outAt / 4 + heads * dv);
   const rowBytes = width * (bf16 ? 2 : 4);
-  const groups = heads % 4 === 0 ? heads / 4 : 1;
-  const maxLanes = Math.min(groups, Math.max(1, Math.floor((length * width * heads) / VALUES_PER_LANE)));
+  // heads go to lanes four at a time (latent_scores' unit), or all together where they are not a multiple of four
+  const unit = heads % 4 === 0 ? 4 : heads;
+  const maxLanes = Math.min(
+    heads / unit,
+    Math.max(1, Math.floor((length * width * heads) / VALUES_PER_LANE)),
+  );
   const { fns } = k;
   for (let start = 0; start < length; start += ld) {
     const count = Math.min(ld, length - start);
@@ -76,8 +80,7 @@ function residentAttention(q: Storage, cache: Storage, out: Storage, p: LatentAt
     }
     onLanes(k, maxLanes, (lanes) => {
       for (let lane = 0; lane < lanes.count; lane++) {
-        const h0 = groups === 1 ? 0 : Math.floor((groups * lane) / lanes.count) * 4;
-        const h1 = groups === 1 ? heads : Math.floor((groups * (lane + 1)) / lanes.count) * 4;
+        const [h0, h1] = laneSpan(lane, lanes.count, heads, unit);
         if (h1 === h0) continue;
         const [n, s, out] = [h1 - h0, sAt + h0 * ld * 4, outAt + h0 * dv * 4];
         lanes.call(lane, 'latent_scores', qAt + h0 * width * 4, rows, s, n, count, width, ld);

@@ -34,6 +34,17 @@ export interface Lanes {
 }
 
 /**
+ * Lane `lane`'s share [start, end) of `total` items split over `count` lanes in whole units of `unit` items (the
+ * last unit may be short): the same split whatever runs it, so a kernel whose items do not depend on their lane
+ * gives the one-lane result bit for bit.
+ */
+export function laneSpan(lane: number, count: number, total: number, unit: number): [number, number] {
+  const units = Math.ceil(total / unit);
+  const at = (l: number) => Math.min(total, Math.floor((units * l) / count) * unit);
+  return [at(lane), at(lane + 1)];
+}
+
+/**
  * Runs `build` on at most `maxLanes` lanes for kernels of `set`: on the pool where one runs and `set`'s memory is
  * shared (the calls become plans, run when `build` returns: `perThread` plans per thread, up to PLANS_PER_LANE, so
  * that threads that are awake can take the plans of one that is not), else directly on this thread.

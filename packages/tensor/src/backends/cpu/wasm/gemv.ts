@@ -1,7 +1,7 @@
 import type { Storage } from '../../../backend.js';
 import { isQuantized, QUANT_BLOCK, quantLayout } from '../../../quant.js';
 import { type CpuStorage, raw } from '../storage.js';
-import { type KernelSet, type Lanes, onLanes } from '../threads/lanes.js';
+import { type KernelSet, type Lanes, laneSpan, onLanes } from '../threads/lanes.js';
 import { sharedMemory } from '../threads/pool.js';
 import { gemvQ4WasmBase64, gemvQ4WasmSharedBase64 } from './gemv-q4-wasm.js';
 import { gemvQ8WasmBase64, gemvQ8WasmSharedBase64 } from './gemv-q8-wasm.js';
@@ -420,10 +420,8 @@ function multiply(
     const xq = (r: number) => (quantized + r * rowFloats) * 4;
     if (int8) for (let r = 0; r < count; r++) mod.fns.quantize_x8(r * k * 4, xq(r), k, bytes ? 1 : 0);
     onLanes(mod, maxLanes, (lanes) => {
-      const units = Math.ceil(n / unit);
       for (let lane = 0; lane < lanes.count; lane++) {
-        const j0 = Math.min(n, Math.floor((units * lane) / lanes.count) * unit);
-        const j1 = Math.min(n, Math.floor((units * (lane + 1)) / lanes.count) * unit);
+        const [j0, j1] = laneSpan(lane, lanes.count, n, unit);
         if (j1 === j0) continue;
         const xs = (sums + (lane * 2 * k) / QUANT_BLOCK) * 4;
         for (let r = 0; r < count; ) {

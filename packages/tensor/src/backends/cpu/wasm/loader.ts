@@ -53,16 +53,24 @@ let relaxed: boolean | undefined;
 export function relaxedSimd(base64: string): boolean {
   if (relaxed !== undefined) return relaxed;
   const env = (globalThis as { process?: NodeJS.Process }).process;
-  const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+  // compiled as it will be used (and kept by compiledModule), not merely validated
+  const compiles = () => {
+    try {
+      compiledModule(base64);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   if (env?.env?.AGENTLM_RELAXED_SIMD === '0') relaxed = false;
-  else if (WebAssembly.validate(bytes)) relaxed = true;
+  else if (compiles()) relaxed = true;
   else {
     try {
       env?.getBuiltinModule?.('node:v8')?.setFlagsFromString('--experimental-wasm-relaxed-simd');
     } catch {
       // not Node, or a V8 that refuses the flag: the plain kernels
     }
-    relaxed = WebAssembly.validate(bytes);
+    relaxed = compiles();
   }
   return relaxed;
 }
